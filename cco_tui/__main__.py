@@ -1,0 +1,3 @@
+from cco_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,111 @@
+"""The `cco` command. The only module (with the report commands) allowed to print."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import platformdirs
+
+from cco_tui import __version__
+from cco_tui.config_error import ConfigError
+from cco_tui.runner import PortInUse, RunOptions, launch
+from cco_tui.server.guards import is_loopback_address
+from cco_tui.settings import Config, load_config
+
+EXIT_CONFIG = 2
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+def env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cco", description="Claude Code Orchestrator: proxy + dashboard.")
+    parser.add_argument("--version", action="version", version=__version__)
+    parser.add_argument("--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("CCO_PORT", "8000")), help="[CCO_PORT]")
+    parser.add_argument("--headless", action="store_true", default=env_flag("CCO_HEADLESS"),
+                        help="serve without the dashboard; logs to stderr [CCO_HEADLESS=1]")
+    parser.add_argument("--config", metavar="DIR", default=os.environ.get("CCO_CONFIG_DIR"),
+                        help="config directory [CCO_CONFIG_DIR]")
+    parser.add_argument("--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]")
+    parser.add_argument("--project", default=os.environ.get("CCO_PROJECT"),
+                        help="the dashboard's current project [CCO_PROJECT]")
+    parser.add_argument("--log-level", choices=LOG_LEVELS, default=os.environ.get("CCO_LOG_LEVEL", "info"),
+                        help="[CCO_LOG_LEVEL]")
+    parser.add_argument("--allow-remote", action="store_true", default=env_flag("CCO_ALLOW_REMOTE"),
+                        help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]")
+    add_subcommands(parser)
+    return parser
+
+
+def add_subcommands(parser: argparse.ArgumentParser) -> None:
+    from cco_tui.reports_cli import add_report_commands
+
+    subcommands = parser.add_subparsers(dest="command", metavar="{stats,export}")
+    add_report_commands(subcommands)
+
+
+def default_db_path(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit).expanduser()
+    from cco_tui.store.db import default_db_path as store_default
+
+    return store_default()
+
+
+def default_log_file() -> Path:
+    return Path(platformdirs.user_log_dir("cco")) / "cco.log"
+
+
+def current_project(explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    from cco_tui.attribution import project_for_directory
+
+    return project_for_directory(Path.cwd())
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "handler", None) is not None:
+        return int(args.handler(args))
+    try:
+        config = load_config(args.config)
+        refuse_remote_bind(args.host, args.allow_remote)
+    except ConfigError as error:
+        print(f"cco: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    return serve(args, config)
+
+
+def refuse_remote_bind(host: str, allowed: bool) -> None:
+    """Until access tokens exist, anyone who can reach a non-loopback port could spend the user's key."""
+    if not allowed and not is_loopback_address(host):
+        raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
+
+
+def run_options(args: argparse.Namespace) -> RunOptions:
+    return RunOptions(
+        host=args.host,
+        port=args.port,
+        db_path=default_db_path(args.db),
+        project=current_project(args.project),
+        log_level=args.log_level,
+        log_file=None if args.headless else default_log_file(),
+    )
+
+
+def serve(args: argparse.Namespace, config: Config) -> int:
+    try:
+        return asyncio.run(launch(config, run_options(args), args.headless))
+    except PortInUse as error:
+        print(f"cco: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""Providers: how cco talks to each kind of upstream (pass-through, OpenAI-compatible translation)."""

@@ -1,0 +1,161 @@
+"""One asyncio loop: Hypercorn serves the Quart app as a task beside the Textual app (or alone, headless).
+
+This module never imports Textual at import time: the TUI is imported only on the TUI path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import logging
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from hypercorn.asyncio import serve
+from hypercorn.config import Config as HypercornConfig
+
+from cco_tui.logs import setup_headless_logging, setup_tui_logging
+from cco_tui.server.app import create_app
+from cco_tui.settings import Config
+
+log = logging.getLogger("cco")
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    host: str
+    port: int
+    db_path: Path
+    project: str
+    log_level: str
+    log_file: Path | None
+
+
+class PortInUse(Exception):
+    def __init__(self, host: str, port: int) -> None:
+        super().__init__(f"port {port} on {host} is already in use; choose another with --port")
+        self.host, self.port = host, port
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind ourselves so a busy port is a clear message, not a traceback from deep inside Hypercorn."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(host, port) from None
+        raise
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    return sock
+
+
+def hypercorn_config(sock: socket.socket, config: Config) -> HypercornConfig:
+    hc = HypercornConfig()
+    hc.bind = [f"fd://{sock.fileno()}"]
+    hc.graceful_timeout = config.settings.shutdown_timeout_s
+    hc.accesslog = None  # an access line per request would cost more than the proxying itself
+    hc.errorlog = logging.getLogger("hypercorn.error")
+    hc.keep_alive_timeout = 75
+    return hc
+
+
+class Server:
+    """The proxy as a task on the running loop, with a bounded shutdown."""
+
+    def __init__(self, config: Config, options: RunOptions, sock: socket.socket) -> None:
+        self.config = config
+        self.app = create_app(config, options.host)
+        self._hc = hypercorn_config(sock, config)
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(serve(self.app, self._hc, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    async def wait(self) -> None:
+        assert self._task is not None
+        await self._task
+
+    async def stop(self) -> None:
+        """Open streams get `shutdown_timeout_s` to finish; then the task is cancelled, never awaited forever."""
+        self._stop.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), self.config.settings.shutdown_timeout_s + 2)
+        except (TimeoutError, asyncio.CancelledError):
+            self._task.cancel()
+            with contextlib.suppress(BaseException):
+                await self._task
+
+
+async def run_headless(config: Config, options: RunOptions, sock: socket.socket) -> int:
+    server = Server(config, options, sock)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, server.request_stop)
+    server.start()
+    log.info("cco listening on http://%s:%d (headless)", display_host(options.host), options.port)
+    await server.wait()
+    await server.stop()
+    log.info("cco stopped")
+    return 0
+
+
+async def run_tui(config: Config, options: RunOptions, sock: socket.socket | None, viewer: bool) -> int:
+    from cco_tui.tui_launch import run_app  # Textual is imported only here
+
+    server = None if sock is None else Server(config, options, sock)
+    if server is not None:
+        server.start()
+    try:
+        await run_app(config, options, viewer)
+    finally:
+        if server is not None:
+            await server.stop()
+    return 0
+
+
+def display_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+def base_url(options: RunOptions) -> str:
+    return f"http://{display_host(options.host)}:{options.port}"
+
+
+async def is_cco_serving(options: RunOptions) -> bool:
+    """Another cco on the port means we can open the dashboard in viewer mode instead of failing."""
+    try:
+        async with httpx.AsyncClient(timeout=2) as client:
+            response = await client.get(base_url(options) + "/health")
+        return response.status_code == 200 and response.json().get("status") == "ok"
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
+async def launch(config: Config, options: RunOptions, headless: bool) -> int:
+    if headless:
+        setup_headless_logging(options.log_level)
+        return await run_headless(config, options, bind_socket(options.host, options.port))
+    try:
+        sock: socket.socket | None = bind_socket(options.host, options.port)
+    except PortInUse:
+        if not await is_cco_serving(options):
+            raise
+        sock = None  # viewer mode: the other cco serves, we show the shared database
+    assert options.log_file is not None
+    setup_tui_logging(options.log_level, options.log_file)
+    return await run_tui(config, options, sock, viewer=sock is None)

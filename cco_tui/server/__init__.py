@@ -1,0 +1,1 @@
+"""The HTTP side of cco: the Quart app and its handlers. Nothing here imports Textual."""

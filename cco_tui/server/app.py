@@ -1,0 +1,77 @@
+"""The Quart application: routes, guards, error shapes and the lifespan of the shared upstream client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Quart, Response, request
+from werkzeug.exceptions import HTTPException
+
+from cco_tui import __version__
+from cco_tui.server import proxy
+from cco_tui.server.errors import error_response
+from cco_tui.server.guards import is_loopback_address, make_policy
+from cco_tui.server.state import ServerState
+from cco_tui.settings import Config
+
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+def create_app(config: Config, bind_host: str = "127.0.0.1") -> Quart:
+    settings = config.settings
+    state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins))
+    app = Quart("cco")
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=600)
+    app.extensions["cco"] = state
+    app.before_serving(state.open)
+    app.after_serving(state.close)
+    register_guards(app, state)
+    register_errors(app)
+    register_routes(app, state)
+    return app
+
+
+def register_guards(app: Quart, state: ServerState) -> None:
+    @app.before_request
+    async def guard() -> Response | None:
+        problem = state.policy.host_problem(request.headers.get("host")) or state.policy.origin_problem(
+            request.headers.get("origin")
+        )
+        if problem:
+            return error_response(403, problem, "permission_error")
+        if is_local_only(request.path) and not is_loopback_address(request.remote_addr or ""):
+            return error_response(403, "this endpoint only answers on loopback", "permission_error")
+        return None
+
+
+def is_local_only(path: str) -> bool:
+    return path.startswith("/api/") and path != "/api/hello" or path == "/metrics"
+
+
+def register_errors(app: Quart) -> None:
+    @app.errorhandler(HTTPException)
+    async def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        if status == 413:
+            return error_response(413, "request body exceeds the configured max_body_bytes", "request_too_large")
+        return error_response(status, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    async def unexpected(error: Exception) -> Response:
+        app.logger.exception("unexpected error while handling %s %s", request.method, request.path)
+        return error_response(500, f"internal error in cco: {type(error).__name__}", "api_error")
+
+
+def register_routes(app: Quart, state: ServerState) -> None:
+    @app.route("/", methods=["GET", "HEAD"])
+    @app.route("/api/hello", methods=["GET", "HEAD"])
+    async def probe() -> dict[str, Any]:
+        return {"name": "cco", "version": __version__}
+
+    @app.get("/health")
+    async def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__, "uptime_s": round(state.uptime_s(), 3)}
+
+    @app.route("/v1/<path:rest>", methods=PROXY_METHODS)
+    async def forward(rest: str) -> Response:
+        return await proxy.handle(state)

@@ -1,0 +1,57 @@
+"""Who may talk to cco.
+
+A web page can make the browser send requests to 127.0.0.1, and DNS rebinding can make them look
+same-origin; either would spend the user's key. So: on a loopback bind, the Host must name this machine, and
+any request carrying an Origin must come from an origin the user allowed in settings.json.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def is_loopback_address(host: str) -> bool:
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def host_without_port(host: str) -> str:
+    if host.startswith("["):  # [::1]:8000
+        return host[: host.find("]") + 1]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+@dataclass(frozen=True, slots=True)
+class AccessPolicy:
+    check_host: bool  # only meaningful when we are bound to loopback
+    allowed_hosts: frozenset[str]
+    allowed_origins: frozenset[str]
+
+    def host_problem(self, host: str | None) -> str | None:
+        if not self.check_host or host is None:
+            return None
+        name = host_without_port(host.lower())
+        if name in self.allowed_hosts or name.endswith(".localhost") or is_loopback_address(name):
+            return None
+        return f"Host {host!r} is not allowed: cco only answers requests addressed to this machine"
+
+    def origin_problem(self, origin: str | None) -> str | None:
+        if origin is None or origin in self.allowed_origins:
+            return None
+        return f"cross-origin request from {origin!r} refused (add it to allowed_origins in settings.json)"
+
+
+def make_policy(bind_host: str, allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...]) -> AccessPolicy:
+    return AccessPolicy(
+        check_host=is_loopback_address(bind_host),
+        allowed_hosts=frozenset(host.lower() for host in allowed_hosts),
+        allowed_origins=frozenset(allowed_origins),
+    )

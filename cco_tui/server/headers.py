@@ -1,0 +1,48 @@
+"""Which headers cross the proxy, in each direction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+# RFC 9110 §7.6.1 connection-specific headers, plus what the transport recomputes itself.
+HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"proxy-authenticate",
+        b"proxy-authorization",
+        b"proxy-connection",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+    }
+)
+# Not forwarded upstream: `host` names cco; length is recomputed by httpx; encoding is negotiated by httpx so
+# that cco can read (and count) what it relays.
+NOT_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length", b"accept-encoding"}
+# Not relayed back: httpx already decoded the body, so the upstream's length and encoding no longer apply.
+NOT_DOWNSTREAM = HOP_BY_HOP | {b"content-length", b"content-encoding"}
+CREDENTIAL_HEADERS = (b"x-api-key", b"authorization")
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+def upstream_headers(incoming: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+    return [(name, value) for name, value in incoming if name.lower() not in NOT_UPSTREAM]
+
+
+def downstream_headers(upstream: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
+    return [(name, value) for name, value in upstream if name.lower() not in NOT_DOWNSTREAM]
+
+
+def has_credential(headers: Iterable[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() in CREDENTIAL_HEADERS for name, _ in headers)
+
+
+def header_value(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:
+    """First value of a header (names compared lower-case), decoded as latin-1 like HTTP does."""
+    for name, value in headers:
+        if name.lower() == wanted:
+            return value.decode("latin-1")
+    return None

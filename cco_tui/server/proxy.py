@@ -1,0 +1,111 @@
+"""The /v1/* handler: read the request, run it through the pipeline, relay the upstream's answer."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from quart import Response, request
+
+from cco_tui.errors import ProxyError
+from cco_tui.server.exchange import Incoming, UpstreamReply
+from cco_tui.server.headers import downstream_headers, header_value
+from cco_tui.server.state import ServerState
+
+MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
+
+
+def new_request_id() -> str:
+    return "cco_" + secrets.token_hex(12)
+
+
+async def read_incoming(state: ServerState) -> Incoming:
+    scope = request.scope
+    headers: list[tuple[bytes, bytes]] = list(scope["headers"])
+    check_declared_length(headers, state.config.settings.max_body_bytes)
+    body = await request.get_data(cache=False)
+    return Incoming(
+        request_id=new_request_id(),
+        method=scope["method"],
+        path=scope["path"],
+        query=scope["query_string"],
+        headers=headers,
+        body=body,
+        payload=parse_payload(scope["path"], headers, body),
+        remote_addr=(scope.get("client") or ("", 0))[0],
+    )
+
+
+def check_declared_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
+    declared = header_value(headers, b"content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise ProxyError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
+
+
+def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> dict[str, Any] | None:
+    """Messages endpoints must carry a JSON object with a model; elsewhere parsing is best-effort."""
+    strict = path in MODEL_ENDPOINTS
+    content_type = header_value(headers, b"content-type") or ""
+    if strict and "json" not in content_type.lower():
+        raise ProxyError(400, f"Content-Type must be application/json, got {content_type or 'none'!r}")
+    if not body or "json" not in content_type.lower():
+        return None
+    payload = load_json(body) if strict else try_load_json(body)
+    if strict and not isinstance(payload.get("model") if payload else None, str):
+        raise ProxyError(400, "model: field required (a string naming the model)")
+    return payload
+
+
+def load_json(body: bytes) -> dict[str, Any]:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as exc:
+        raise ProxyError(400, f"request body is not valid JSON: {exc}") from None
+    if not isinstance(payload, dict):
+        raise ProxyError(400, "request body must be a JSON object")
+    return payload
+
+
+def try_load_json(body: bytes) -> dict[str, Any] | None:
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+    return payload if isinstance(payload, dict) else None
+
+
+async def handle(state: ServerState) -> Response:
+    started = time.perf_counter()
+    try:
+        incoming = await read_incoming(state)
+    except ProxyError as error:
+        return finish_error(error, new_request_id(), started)
+    try:
+        reply = await state.forward(incoming)
+    except ProxyError as error:
+        return finish_error(error, incoming.request_id, incoming.t0)
+    return build_response(incoming, reply)
+
+
+def finish_error(error: ProxyError, request_id: str, started: float) -> Response:
+    response = Response(error.body(), status=error.status, content_type="application/json")
+    stamp(response, request_id, (time.perf_counter() - started) * 1000)
+    return response
+
+
+def build_response(incoming: Incoming, reply: UpstreamReply) -> Response:
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in downstream_headers(reply.headers)]
+    body: bytes | AsyncIterator[bytes] = reply.body if reply.chunks is None else reply.chunks
+    response = Response(body, status=reply.status, headers=headers)
+    response.timeout = None  # a stream may legitimately run for many minutes
+    overhead_ms = ((reply.upstream_started - incoming.t0) + (time.perf_counter() - reply.headers_at)) * 1000
+    stamp(response, incoming.request_id, overhead_ms)
+    return response
+
+
+def stamp(response: Response, request_id: str, overhead_ms: float) -> None:
+    response.headers["x-cco-request-id"] = request_id
+    response.headers["x-cco-overhead-ms"] = f"{overhead_ms:.3f}"

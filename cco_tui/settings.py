@@ -1,0 +1,179 @@
+"""Configuration: the three JSON files, where they are looked up, and their validation.
+
+Lookup: `--config DIR`, else the user config dir if it exists, else the defaults shipped in the package. A file
+missing from the chosen dir falls back to the shipped one. Every problem is a ConfigError naming the file and key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from cco_tui.config_error import ConfigError
+from cco_tui.costs.pricing import PricingTable, merge, parse_pricing
+from cco_tui.routing import Route, parse_routes
+
+SETTINGS_FILE = "settings.json"
+ROUTING_FILE = "model-routing.json"
+PRICING_FILE = "model-pricing.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSettings:
+    enabled: bool = True
+    max_bytes: int = 256 * 1024 * 1024
+    ttl_seconds: float = 86400.0
+    scope: str = "credential"  # or "shared"
+    persist: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    max_body_bytes: int = 32 * 1024 * 1024
+    connect_timeout_s: float = 10.0
+    shutdown_timeout_s: float = 5.0
+    refresh_seconds: float = 5.0
+    allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    cache: CacheSettings = field(default_factory=CacheSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    config_dir: Path | None  # None: only the shipped defaults are in use
+    settings: Settings
+    routes: tuple[Route, ...]
+    pricing: PricingTable
+    sources: dict[str, Path]  # file name -> the path it was read from
+
+
+def shipped_config_dir() -> Path:
+    """The defaults inside the wheel, or the repository's config/ in a source checkout."""
+    packaged = Path(__file__).parent / "_shipped_config"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "config"
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("cco"))
+
+
+def choose_config_dir(explicit: str | None) -> Path | None:
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_dir():
+            raise ConfigError(str(path), "--config", "is not a directory")
+        return path
+    user_dir = user_config_dir()
+    return user_dir if user_dir.is_dir() else None
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(str(path), "(file)", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+    except OSError as exc:
+        raise ConfigError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
+
+
+def locate(name: str, config_dir: Path | None) -> Path:
+    if config_dir is not None and (config_dir / name).is_file():
+        return config_dir / name
+    return shipped_config_dir() / name
+
+
+def load_config(explicit_dir: str | None = None) -> Config:
+    config_dir = choose_config_dir(explicit_dir or os.environ.get("CCO_CONFIG_DIR"))
+    sources = {name: locate(name, config_dir) for name in (SETTINGS_FILE, ROUTING_FILE, PRICING_FILE)}
+    settings = parse_settings(read_json(sources[SETTINGS_FILE]), str(sources[SETTINGS_FILE]))
+    routes = parse_routes(read_json(sources[ROUTING_FILE]), str(sources[ROUTING_FILE]))
+    return Config(config_dir, settings, routes, load_pricing(sources[PRICING_FILE]), sources)
+
+
+def load_pricing(path: Path) -> PricingTable:
+    """Shipped prices always apply; a user's file overrides entries of the same name."""
+    shipped_path = shipped_config_dir() / PRICING_FILE
+    shipped = parse_pricing(read_json(shipped_path), str(shipped_path))
+    if path == shipped_path:
+        return shipped
+    return merge(shipped, parse_pricing(read_json(path), str(path)))
+
+
+# --- settings.json -------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one JSON object, with errors that name the file and the dotted key."""
+
+    def __init__(self, data: Any, file: str, prefix: str = "") -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(file, prefix or "(root)", "must be a JSON object")
+        self.data, self.file, self.prefix = data, file, prefix
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.file, self.prefix + key, problem)
+
+    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
+            raise self.fail(key, f"must be a number greater than {minimum:g}, got {value!r}")
+        return float(value)
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(key, f"must be a positive integer, got {value!r}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {value!r}")
+        return value
+
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.data.get(key, default)
+        if value not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return str(value)
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def section(self, key: str) -> _Reader:
+        return _Reader(self.data.get(key, {}), self.file, f"{self.prefix}{key}.")
+
+
+_DEFAULTS = Settings()
+_CACHE_DEFAULTS = CacheSettings()
+
+
+def parse_settings(data: Any, file: str) -> Settings:
+    reader = _Reader(data, file)
+    return Settings(
+        max_body_bytes=reader.integer("max_body_bytes", _DEFAULTS.max_body_bytes),
+        connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
+        shutdown_timeout_s=reader.number("shutdown_timeout_s", _DEFAULTS.shutdown_timeout_s),
+        refresh_seconds=reader.number("refresh_seconds", _DEFAULTS.refresh_seconds),
+        allowed_origins=reader.strings("allowed_origins"),
+        allowed_hosts=reader.strings("allowed_hosts"),
+        cache=parse_cache_settings(reader.section("cache")),
+    )
+
+
+def parse_cache_settings(reader: _Reader) -> CacheSettings:
+    return CacheSettings(
+        enabled=reader.boolean("enabled", _CACHE_DEFAULTS.enabled),
+        max_bytes=reader.integer("max_bytes", _CACHE_DEFAULTS.max_bytes),
+        ttl_seconds=reader.number("ttl_seconds", _CACHE_DEFAULTS.ttl_seconds),
+        scope=reader.choice("scope", _CACHE_DEFAULTS.scope, ("credential", "shared")),
+        persist=reader.boolean("persist", _CACHE_DEFAULTS.persist),
+    )

@@ -25,7 +25,8 @@ def env_flag(name: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cco", description="Claude Code Orchestrator: proxy + dashboard.")
+    parser = argparse.ArgumentParser(prog="cco", description="Claude Code Orchestrator: proxy + dashboard.",
+                                     epilog=EPILOG)
     parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument("--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]")
     parser.add_argument("--port", type=int, default=int(os.environ.get("CCO_PORT", "8000")), help="[CCO_PORT]")
@@ -40,15 +41,21 @@ def build_parser() -> argparse.ArgumentParser:
                         help="[CCO_LOG_LEVEL]")
     parser.add_argument("--allow-remote", action="store_true", default=env_flag("CCO_ALLOW_REMOTE"),
                         help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]")
-    add_subcommands(parser)
     return parser
 
 
-def add_subcommands(parser: argparse.ArgumentParser) -> None:
+REPORT_COMMANDS = ("stats", "export")
+EPILOG = "reports: `cco stats --help`, `cco export --help` (they read the database; no server needed)"
+
+
+def run_report(argv: list[str]) -> int:
+    """`cco stats` / `cco export`: imported only when asked for, so starting the proxy stays lean."""
     from cco_tui.reports_cli import add_report_commands
 
-    subcommands = parser.add_subparsers(dest="command", metavar="{stats,export}")
-    add_report_commands(subcommands)
+    parser = argparse.ArgumentParser(prog="cco")
+    add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.handler(args))
 
 
 def default_db_path(explicit: str | None) -> Path:
@@ -72,9 +79,10 @@ def current_project(explicit: str | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in REPORT_COMMANDS:
+        return run_report(argv)
     args = build_parser().parse_args(argv)
-    if getattr(args, "handler", None) is not None:
-        return int(args.handler(args))
     try:
         config = load_config(args.config)
         refuse_remote_bind(args.host, args.allow_remote)

@@ -107,7 +107,8 @@ def encode_sse(name: str, data: Any) -> bytes:
 class FakeAnthropic:
     """The ASGI app. Thread-safe recording: the server runs in its own thread."""
 
-    def __init__(self) -> None:
+    def __init__(self, record: bool = True) -> None:
+        self.record = record  # benchmarks turn recording off so memory stays flat
         self.received: list[Received] = []
         self.script: deque[Reply] = deque()
         self.responder: Callable[[Received], Reply] = self.default_reply
@@ -163,8 +164,9 @@ class FakeAnthropic:
         raw = list(scope["headers"])
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
         item = Received(scope["method"], scope["path"], scope["query_string"], headers, raw, body)
-        with self._lock:
-            self.received.append(item)
+        if self.record:
+            with self._lock:
+                self.received.append(item)
         return item
 
     async def _stream(self, reply: Reply, receive: Any, send: Any) -> None:

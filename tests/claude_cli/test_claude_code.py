@@ -1,0 +1,71 @@
+"""The real Claude Code CLI, offline, through cco running headless as its own process."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.claude_cli.claude import run_claude, run_json
+from tests.fakes.anthropic_upstream import FakeAnthropic, Received, Reply, message, stream_events
+from tests.fakes.process import CcoProcess, headless_cco
+
+pytestmark = pytest.mark.claude_cli
+TOOL_MARKER = "cco-tool-round-trip-ok"
+
+
+@pytest.fixture
+def cco_process(config_dir: Path, tmp_path: Path) -> Iterator[CcoProcess]:
+    with headless_cco(config_dir, tmp_path / "cco.db") as process:
+        yield process
+
+
+def tool_results(received: Received) -> list[dict[str, Any]]:
+    blocks = [block for msg in received.json()["messages"] if isinstance(msg.get("content"), list)
+              for block in msg["content"]]
+    return [block for block in blocks if block.get("type") == "tool_result"]
+
+
+def bash_then_text(received: Received) -> Reply:
+    """First turn: ask for a Bash tool call. Once the tool_result comes back: answer with what it said."""
+    results = tool_results(received)
+    if not results:
+        tool = {"type": "tool_use", "id": "toolu_cco_1", "name": "Bash",
+                "input": {"command": f"echo {TOOL_MARKER}", "description": "Print a marker"}}
+        return Reply(events=stream_events(message(content=[tool], stop_reason="tool_use"), fragments=5))
+    output = json.dumps(results[-1].get("content"))
+    return Reply(events=stream_events(message(text=f"The tool printed: {output}")))
+
+
+def test_print_mode_answer_comes_through(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "say hello")
+    assert result["result"] == "Hello from the fake upstream."
+    assert result["is_error"] is False
+    request = fake.last
+    assert request.path == "/v1/messages"
+    assert request.query == b"beta=true"
+    assert request.headers["x-api-key"] == "sk-ant-test-claude-cli"
+    assert request.headers["user-agent"].startswith("claude-cli/")
+    assert request.json()["stream"] is True
+
+
+def test_tool_round_trip(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+    fake.responder = bash_then_text
+    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "run the marker command",
+                      "--allowedTools", "Bash")
+    assert TOOL_MARKER in result["result"]
+    assert fake.count() >= 2
+    returned = [r for r in fake.received if r.path == "/v1/messages" and tool_results(r)]
+    assert returned, "Claude Code never sent the tool_result back"
+    assert TOOL_MARKER in json.dumps(tool_results(returned[-1])[-1]["content"])
+
+
+def test_upstream_overload_is_reported_not_hung(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+    body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
+    fake.responder = lambda received: Reply(status=529, body=body, headers={"request-id": "req_overloaded"})
+    result = run_claude(cco_process.url, tmp_path, tmp_path / "home", "-p", "hello", timeout=240)
+    assert result.returncode != 0
+    assert "overloaded" in (result.stdout + result.stderr).lower()

@@ -1,0 +1,66 @@
+"""cco as a real process (`python -m cco_tui --headless`), the way users and Docker run it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class CcoProcess:
+    process: subprocess.Popen[bytes]
+    port: int
+    url: str
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, as Docker and systemd stop it; returns the exit code."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout)
+
+
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"cco exited early with {process.returncode}: {process.stderr.read() if process.stderr else ''!r}")
+        try:
+            if httpx.get(url + "/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise TimeoutError("cco did not become healthy")
+
+
+@contextmanager
+def headless_cco(config_dir: Path, db_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[CcoProcess]:
+    port = free_port()
+    args = [sys.executable, "-m", "cco_tui", "--headless", "--port", str(port), "--config", str(config_dir),
+            "--db", str(db_path), *extra]
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
+    cco = CcoProcess(process, port, f"http://127.0.0.1:{port}")
+    try:
+        wait_healthy(cco.url, process)
+        yield cco
+    finally:
+        if process.poll() is None:
+            try:
+                cco.stop()
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -1,0 +1,122 @@
+"""The `cco` command as users run it: version, config errors, busy port, remote bind, graceful stop."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import write_config
+from tests.fakes.process import headless_cco
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cco(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cco_tui", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO, check=False)
+
+
+def test_version() -> None:
+    result = cco("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == "2026.11.1"
+
+
+def test_console_script_is_installed() -> None:
+    script = Path(sys.executable).parent / "cco"
+    assert script.exists(), "pip install should create the `cco` console script"
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    assert result.stdout.strip() == "2026.11.1"
+
+
+def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def test_bad_json_names_file_and_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "settings.json").write_text('{"max_body_bytes": 10,,}')
+    line = one_line_error(cco("--headless", "--config", str(tmp_path)))
+    assert str(tmp_path / "settings.json") in line
+    assert "invalid JSON" in line
+
+
+@pytest.mark.parametrize(("file", "content", "key"), [
+    ("settings.json", {"max_body_bytes": -1}, "max_body_bytes"),
+    ("settings.json", {"cache": {"scope": "everyone"}}, "cache.scope"),
+    ("model-routing.json", {"routes": [{"pattern": "^x", "provider": "martian", "endpoint": "http://x"}]},
+     "routes[0].provider"),
+    ("model-routing.json", {"routes": [{"pattern": "^(", "provider": "anthropic", "endpoint": "http://x"}]},
+     "routes[0].pattern"),
+    ("model-pricing.json", {"pricing": {"m": {"input": "cheap", "output": 1}}}, "input"),
+])
+def test_bad_values_name_file_and_key(tmp_path: Path, file: str, content: dict, key: str) -> None:
+    (tmp_path / file).write_text(json.dumps(content))
+    line = one_line_error(cco("--headless", "--config", str(tmp_path)))
+    assert file in line
+    assert key in line
+
+
+def test_fallback_loop_is_a_config_error(tmp_path: Path) -> None:
+    routes = [{"pattern": "^claude-opus", "provider": "anthropic", "endpoint": "http://x/v1",
+               "fallbacks": ["claude-sonnet-4-6"]},
+              {"pattern": "^claude-", "provider": "anthropic", "endpoint": "http://x/v1",
+               "fallbacks": ["claude-opus-4-8"]}]
+    (tmp_path / "model-routing.json").write_text(json.dumps({"routes": routes}))
+    line = one_line_error(cco("--headless", "--config", str(tmp_path)))
+    assert "fallback loop" in line
+    assert "routes[0].fallbacks" in line
+
+
+def test_port_in_use_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        line = one_line_error(cco("--headless", "--port", str(port), "--db", str(tmp_path / "x.db")))
+    assert str(port) in line
+    assert "--port" in line
+
+
+def test_non_loopback_bind_needs_allow_remote(tmp_path: Path) -> None:
+    line = one_line_error(cco("--headless", "--host", "0.0.0.0", "--db", str(tmp_path / "x.db")))
+    assert "--allow-remote" in line
+
+
+def test_headless_serves_and_stops_gracefully_on_sigterm(tmp_path: Path, fake_upstream) -> None:
+    config = write_config(tmp_path / "c", fake_upstream[1].url)
+    secret = "sk-ant-secret-never-logged"
+    with headless_cco(config, tmp_path / "cco.db", "--log-level", "debug") as process:
+        response = httpx.post(process.url + "/v1/messages", json={"model": "claude-x", "max_tokens": 1,
+                                                                  "messages": []}, headers={"x-api-key": secret})
+        assert response.status_code == 200
+        assert process.stop() == 0
+        stderr = process.process.stderr.read().decode() if process.process.stderr else ""
+    assert "cco stopped" in stderr
+    assert secret not in stderr
+
+
+def test_sigint_also_stops(tmp_path: Path, fake_upstream) -> None:
+    config = write_config(tmp_path / "c", fake_upstream[1].url)
+    with headless_cco(config, tmp_path / "cco.db") as process:
+        process.process.send_signal(signal.SIGINT)
+        assert process.process.wait(20) == 0
+
+
+def test_headless_path_never_imports_textual() -> None:
+    code = ("import sys, cco_tui.cli, cco_tui.runner, cco_tui.server.app;"
+            "from cco_tui.cli import build_parser; build_parser();"
+            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
+            "print(bad); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -73,7 +73,7 @@ class Server:
 
     def __init__(self, config: Config, options: RunOptions, sock: socket.socket) -> None:
         self.config = config
-        self.app = create_app(config, options.host)
+        self.app = create_app(config, options.db_path, options.host)
         self._hc = hypercorn_config(sock, config)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None

@@ -38,6 +38,7 @@ class Settings:
     connect_timeout_s: float = 10.0
     shutdown_timeout_s: float = 5.0
     refresh_seconds: float = 5.0
+    retry_after_cap_s: float = 5.0  # longest retry-after cco waits before retrying a model that has fallbacks
     allowed_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     cache: CacheSettings = field(default_factory=CacheSettings)
@@ -163,6 +164,7 @@ def parse_settings(data: Any, file: str) -> Settings:
         connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
         shutdown_timeout_s=reader.number("shutdown_timeout_s", _DEFAULTS.shutdown_timeout_s),
         refresh_seconds=reader.number("refresh_seconds", _DEFAULTS.refresh_seconds),
+        retry_after_cap_s=reader.number("retry_after_cap_s", _DEFAULTS.retry_after_cap_s, minimum=-1),
         allowed_origins=reader.strings("allowed_origins"),
         allowed_hosts=reader.strings("allowed_hosts"),
         cache=parse_cache_settings(reader.section("cache")),

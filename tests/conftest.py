@@ -50,9 +50,14 @@ def config_dir(tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServe
 
 
 @pytest.fixture
-def cco(config_dir: Path) -> Iterator[ThreadedServer]:
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "cco.db"
+
+
+@pytest.fixture
+def cco(config_dir: Path, db_path: Path) -> Iterator[ThreadedServer]:
     """cco's app on a loopback port (in a thread), in front of the fake upstream."""
-    with running(create_app(load_config(str(config_dir)))) as server:
+    with running(create_app(load_config(str(config_dir)), db_path)) as server:
         yield server
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from quart import Quart, Response, request
@@ -11,15 +12,17 @@ from cco_tui import __version__
 from cco_tui.server import proxy
 from cco_tui.server.errors import error_response
 from cco_tui.server.guards import is_loopback_address, make_policy
+from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
+from cco_tui.server.stats_api import stats_blueprint
 from cco_tui.settings import Config
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
-def create_app(config: Config, bind_host: str = "127.0.0.1") -> Quart:
+def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Quart:
     settings = config.settings
-    state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins))
+    state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path)
     app = Quart("cco")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=600)
     app.extensions["cco"] = state
@@ -28,6 +31,9 @@ def create_app(config: Config, bind_host: str = "127.0.0.1") -> Quart:
     register_guards(app, state)
     register_errors(app)
     register_routes(app, state)
+    register_cache_api(app, state)
+    app.register_blueprint(stats_blueprint(db_path))
+    app.register_blueprint(metrics_blueprint(state.metrics))
     return app
 
 
@@ -75,3 +81,13 @@ def register_routes(app: Quart, state: ServerState) -> None:
     @app.route("/v1/<path:rest>", methods=PROXY_METHODS)
     async def forward(rest: str) -> Response:
         return await proxy.handle(state)
+
+
+def register_cache_api(app: Quart, state: ServerState) -> None:
+    @app.get("/api/cache/stats")
+    async def cache_stats() -> dict[str, Any]:
+        return state.cache.stats()
+
+    @app.post("/api/cache/clear")
+    async def cache_clear() -> dict[str, Any]:
+        return {"cleared": state.cache.clear()}

@@ -1,111 +1,186 @@
-"""The /v1/* handler: read the request, run it through the pipeline, relay the upstream's answer."""
+"""The /v1/* handler: intake → cache (hit, or follow an identical request in flight) → route → relay → record."""
 
 from __future__ import annotations
 
-import secrets
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
-import orjson
-from quart import Response, request
+from quart import Response
 
+from cco_tui.cache.coalesce import Flight, FlightFailed
+from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
 from cco_tui.errors import ProxyError
-from cco_tui.server.exchange import Incoming, UpstreamReply
-from cco_tui.server.headers import downstream_headers, header_value
+from cco_tui.server.cache_step import CachePlan, plan_for
+from cco_tui.server.exchange import Incoming
+from cco_tui.server.forward import Forwarded, chain_for, forward
+from cco_tui.server.headers import RawHeaders, downstream_headers
+from cco_tui.server.intake import new_request_id, read_incoming
+from cco_tui.server.recording import Served, fill_outcome, fill_timing, new_record
+from cco_tui.server.relay import Observed, StreamWatcher, observe_json, watched_stream
 from cco_tui.server.state import ServerState
 
-MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
-
-
-def new_request_id() -> str:
-    return "cco_" + secrets.token_hex(12)
-
-
-async def read_incoming(state: ServerState) -> Incoming:
-    scope = request.scope
-    headers: list[tuple[bytes, bytes]] = list(scope["headers"])
-    check_declared_length(headers, state.config.settings.max_body_bytes)
-    body = await request.get_data(cache=False)
-    return Incoming(
-        request_id=new_request_id(),
-        method=scope["method"],
-        path=scope["path"],
-        query=scope["query_string"],
-        headers=headers,
-        body=body,
-        payload=parse_payload(scope["path"], headers, body),
-        remote_addr=(scope.get("client") or ("", 0))[0],
-    )
-
-
-def check_declared_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
-    declared = header_value(headers, b"content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise ProxyError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
-
-
-def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> dict[str, Any] | None:
-    """Messages endpoints must carry a JSON object with a model; elsewhere parsing is best-effort."""
-    strict = path in MODEL_ENDPOINTS
-    content_type = header_value(headers, b"content-type") or ""
-    if strict and "json" not in content_type.lower():
-        raise ProxyError(400, f"Content-Type must be application/json, got {content_type or 'none'!r}")
-    if not body or "json" not in content_type.lower():
-        return None
-    payload = load_json(body) if strict else try_load_json(body)
-    if strict and not isinstance(payload.get("model") if payload else None, str):
-        raise ProxyError(400, "model: field required (a string naming the model)")
-    return payload
-
-
-def load_json(body: bytes) -> dict[str, Any]:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError as exc:
-        raise ProxyError(400, f"request body is not valid JSON: {exc}") from None
-    if not isinstance(payload, dict):
-        raise ProxyError(400, "request body must be a JSON object")
-    return payload
-
-
-def try_load_json(body: bytes) -> dict[str, Any] | None:
-    try:
-        payload = orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
-    return payload if isinstance(payload, dict) else None
+JSON_TYPE = "application/json"
+SSE_TYPE = "text/event-stream; charset=utf-8"
 
 
 async def handle(state: ServerState) -> Response:
-    started = time.perf_counter()
     try:
-        incoming = await read_incoming(state)
+        incoming = await read_incoming(state.config.settings.max_body_bytes)
     except ProxyError as error:
-        return finish_error(error, new_request_id(), started)
-    try:
-        reply = await state.forward(incoming)
-    except ProxyError as error:
-        return finish_error(error, incoming.request_id, incoming.t0)
-    return build_response(incoming, reply)
+        return error_response(error, new_request_id(), time.perf_counter())
+    return await Exchange(state, incoming).run()
 
 
-def finish_error(error: ProxyError, request_id: str, started: float) -> Response:
-    response = Response(error.body(), status=error.status, content_type="application/json")
+def error_response(error: ProxyError, request_id: str, started: float) -> Response:
+    response = Response(error.body(), status=error.status, content_type=JSON_TYPE)
     stamp(response, request_id, (time.perf_counter() - started) * 1000)
-    return response
-
-
-def build_response(incoming: Incoming, reply: UpstreamReply) -> Response:
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in downstream_headers(reply.headers)]
-    body: bytes | AsyncIterator[bytes] = reply.body if reply.chunks is None else reply.chunks
-    response = Response(body, status=reply.status, headers=headers)
-    response.timeout = None  # a stream may legitimately run for many minutes
-    overhead_ms = ((reply.upstream_started - incoming.t0) + (time.perf_counter() - reply.headers_at)) * 1000
-    stamp(response, incoming.request_id, overhead_ms)
     return response
 
 
 def stamp(response: Response, request_id: str, overhead_ms: float) -> None:
     response.headers["x-cco-request-id"] = request_id
     response.headers["x-cco-overhead-ms"] = f"{overhead_ms:.3f}"
+
+
+def as_text(headers: RawHeaders) -> list[tuple[str, str]]:
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+
+
+class Exchange:
+    """One request's way through the pipeline."""
+
+    def __init__(self, state: ServerState, incoming: Incoming) -> None:
+        self.state = state
+        self.incoming = incoming
+        self.chain = chain_for(state.config, incoming)
+        self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
+
+    async def run(self) -> Response:
+        try:
+            if self.plan.reads:
+                return await self.from_cache_or_upstream()
+            return await self.upstream(None)
+        except ProxyError as error:
+            self.record_error(error)
+            return error_response(error, self.incoming.request_id, self.incoming.t0)
+
+    # --- cache ------------------------------------------------------------------------------------------------
+
+    async def from_cache_or_upstream(self) -> Response:
+        entry = self.state.cache.get(self.plan.scope, self.plan.key)
+        if entry is not None:
+            return self.from_entry(entry)
+        flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
+        if leader:
+            return await self.upstream(flight)
+        try:
+            return await self.follow(flight)
+        except FlightFailed:
+            return await self.upstream(None)  # the leader failed: try for ourselves, never share its error
+
+    def from_entry(self, entry: CacheEntry) -> Response:
+        body, content_type = replay(entry, stream=self.incoming.stream)
+        self.finish(Served(200, self.chain[0].route.provider, entry.model, "hit"),
+                    Observed(usage=dict(entry.usage), complete=True, response_bytes=len(body),
+                             finished_at=time.perf_counter()))
+        return self.response(body, 200, [("content-type", content_type)], "hit", entry.model)
+
+    async def follow(self, flight: Flight) -> Response:
+        follower = flight.follow()
+        head = await follower.head()
+        self.state.cache.count_coalesced()
+        model = self.chain[0].requested_model
+        headers = as_text(head.headers)
+        if self.incoming.stream and head.is_stream:
+            watcher = StreamWatcher(False, None)
+            stream = watched_stream(follower, watcher, head.status, lambda seen: self.finish(
+                Served(head.status, self.chain[0].route.provider, model, "hit"), seen))
+            return self.response(stream, head.status, headers, "hit", model)
+        raw = await follower.read_all()
+        as_json = body_as_json(raw, head.is_stream)
+        observed = observe_json(head.status, as_json, False)
+        body = body_as_sse(raw, head.is_stream) if self.incoming.stream else as_json
+        self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), observed)
+        content_type = SSE_TYPE if self.incoming.stream else JSON_TYPE
+        return self.response(body, head.status, [("content-type", content_type)], "hit", model)
+
+    # --- upstream ---------------------------------------------------------------------------------------------
+
+    async def upstream(self, flight: Flight | None) -> Response:
+        try:
+            forwarded = await forward(self.state.client, self.state.config, self.incoming, self.chain)
+        except BaseException:
+            if flight is not None:
+                flight.finish(False)
+            raise
+        return self.relay(forwarded, flight)
+
+    def relay(self, forwarded: Forwarded, flight: Flight | None) -> Response:
+        reply = forwarded.reply
+        headers = downstream_headers(reply.headers)
+        if flight is not None:
+            flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
+        served = Served(reply.status, forwarded.resolved.route.provider, forwarded.resolved.requested_model,
+                        "miss" if self.plan.mode == "normal" else self.plan.mode, forwarded.attempts,
+                        reply.upstream_started)
+        keep = self.plan.writes and forwarded.resolved is self.chain[0] and 200 <= reply.status < 300
+        if reply.chunks is None:
+            return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
+        watcher = StreamWatcher(keep, flight)
+        stream = watched_stream(reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight))
+        if flight is not None:
+            flight.bind(stream)
+        return self.response(stream, reply.status, as_text(headers), served.cache_status, served.served_model,
+                             self.overhead_ms(reply.upstream_started, reply.headers_at))
+
+    def relay_body(self, body: bytes, served: Served, headers: RawHeaders, keep: bool, flight: Flight | None,
+                   headers_at: float) -> Response:
+        observed = observe_json(served.status, body, keep)
+        served.upstream_finished = observed.finished_at
+        if flight is not None:
+            flight.publish(body)
+        self.conclude(served, observed, flight)
+        return self.response(body, served.status, as_text(headers), served.cache_status, served.served_model,
+                             self.overhead_ms(served.upstream_started or 0.0, headers_at))
+
+    def conclude(self, served: Served, observed: Observed, flight: Flight | None) -> None:
+        """The answer is complete (or ended): store it if it may be, release followers, record the request."""
+        entry = None
+        if observed.complete and observed.body is not None:
+            entry = CacheEntry.create(observed.body, is_stream=observed.is_stream, usage=observed.usage,
+                                      model=served.served_model or "")
+            self.state.cache.put(self.plan.scope, self.plan.key, entry)
+        if flight is not None:
+            flight.finish(observed.complete, entry)
+        if served.upstream_finished is None:
+            served.upstream_finished = observed.finished_at
+        self.finish(served, observed)
+
+    # --- response and record ----------------------------------------------------------------------------------
+
+    def response(self, body: bytes | AsyncIterator[bytes], status: int, headers: list[tuple[str, str]],
+                 cache_status: str, served_model: str | None, overhead_ms: float | None = None) -> Response:
+        """`overhead_ms` excludes upstream time; without it (nothing went upstream) all elapsed time is ours."""
+        response = Response(body, status=status, headers=headers)
+        response.timeout = None  # a stream may legitimately run for many minutes
+        if self.incoming.path == "/v1/messages":
+            response.headers["x-cco-cache"] = cache_status
+            if served_model:
+                response.headers["x-cco-served-model"] = served_model
+        elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
+        stamp(response, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
+        return response
+
+    def overhead_ms(self, upstream_started: float, headers_at: float) -> float:
+        return ((upstream_started - self.incoming.t0) + (time.perf_counter() - headers_at)) * 1000
+
+    def finish(self, served: Served, observed: Observed) -> None:
+        record = new_record(self.incoming)
+        fill_outcome(record, served, observed.usage, observed.error_type)
+        fill_timing(record, self.incoming, served, observed.first_byte_at, observed.finished_at,
+                    observed.response_bytes)
+        self.state.record(record)
+
+    def record_error(self, error: ProxyError) -> None:
+        served = Served(error.status, self.chain[0].route.provider, None, "off")
+        self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))

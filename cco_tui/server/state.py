@@ -1,19 +1,26 @@
-"""Everything the handlers share for the life of the server: config, the upstream client, the guards."""
+"""Everything the handlers share for the life of the server: config, upstream client, cache, analytics writer."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
-from cco_tui.providers import anthropic
-from cco_tui.routing import Resolved, resolve
+from cco_tui.cache.coalesce import InFlight
+from cco_tui.cache.keys import new_scope_secret
+from cco_tui.cache.store import ResponseCache
 from cco_tui.errors import ProxyError
-from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.guards import AccessPolicy
+from cco_tui.server.metrics import Metrics
 from cco_tui.settings import Config
+from cco_tui.store.record import RequestRecord
+from cco_tui.store.writer import RecordWriter
 
+log = logging.getLogger("cco.server")
 POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=60)
 
 
@@ -22,12 +29,28 @@ def make_client(connect_timeout_s: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(timeout=httpx.Timeout(600, connect=connect_timeout_s), limits=POOL_LIMITS)
 
 
+def make_cache(config: Config) -> ResponseCache:
+    settings = config.settings.cache
+    return ResponseCache(settings.max_bytes, settings.ttl_seconds)
+
+
 @dataclass(slots=True)
 class ServerState:
     config: Config
     policy: AccessPolicy
+    db_path: Path
+    metrics: Metrics = field(default_factory=Metrics)
+    cache: ResponseCache = field(init=False)
+    inflight: InFlight = field(default_factory=InFlight)
+    scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
+    writer: RecordWriter = field(init=False)
     _client: httpx.AsyncClient | None = None
+
+    def __post_init__(self) -> None:
+        self.cache = make_cache(self.config)
+        self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
+        self.metrics.watch_writer(self.writer.stats)
 
     @property
     def client(self) -> httpx.AsyncClient:
@@ -36,19 +59,18 @@ class ServerState:
         return self._client
 
     async def open(self) -> None:
+        await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
         self._client = make_client(self.config.settings.connect_timeout_s)
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if not await asyncio.to_thread(self.writer.stop, 10.0):
+            log.error("analytics writer did not flush everything before shutdown")
+
+    def record(self, record: RequestRecord) -> None:
+        self.writer.submit(record)
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at
-
-    def resolve(self, incoming: Incoming) -> Resolved:
-        return resolve(self.config.routes, incoming.model or "")
-
-    async def forward(self, incoming: Incoming) -> UpstreamReply:
-        resolved = self.resolve(incoming)
-        return await anthropic.send(self.client, incoming, resolved, self.config.settings.connect_timeout_s)

@@ -23,7 +23,7 @@ KEY = {"x-api-key": "sk-ant-test"}
 def small_cco(tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]) -> Iterator[ThreadedServer]:
     settings = {"max_body_bytes": 2000, "allowed_origins": ["https://allowed.example"]}
     config = load_config(str(write_config(tmp_path / "c", fake_upstream[1].url, settings=settings)))
-    with running(create_app(config)) as server:
+    with running(create_app(config, tmp_path / "cco.db")) as server:
         yield server
 
 

@@ -67,7 +67,7 @@ def test_client_disconnect_closes_the_upstream_stream(cco: ThreadedServer, fake:
 def test_unreachable_upstream_is_502_and_server_keeps_serving(tmp_path) -> None:
     closed_port_url = "http://127.0.0.1:9"  # discard port: nothing listens
     config = load_config(str(write_config(tmp_path / "c", closed_port_url)))
-    with running(create_app(config)) as cco:
+    with running(create_app(config, tmp_path / "cco.db")) as cco:
         for _ in range(2):
             response = httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "messages": []},
                                   headers={"x-api-key": "k"})
@@ -84,7 +84,7 @@ def _slow_upstream_config(tmp_path, upstream: ThreadedServer):
 
 def test_upstream_timeout_before_headers_is_504(tmp_path) -> None:
     fake = FakeAnthropic().then(Reply(body=message(), head_delay_s=2.0))
-    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream))) as cco:
+    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco:
         response = httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "messages": []},
                               headers={"x-api-key": "k"})
         assert response.status_code == 504
@@ -95,7 +95,7 @@ def test_upstream_timeout_before_headers_is_504(tmp_path) -> None:
 
 def test_upstream_stall_mid_stream_ends_with_error_event(tmp_path) -> None:
     fake = FakeAnthropic().then(Reply(events=stream_events(message()), delay_s=1.0))
-    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream))) as cco:
+    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco:
         body = {"model": "claude-x", "max_tokens": 5, "messages": [], "stream": True}
         response = httpx.post(cco.url + "/v1/messages", json=body, headers={"x-api-key": "k"})
     assert response.status_code == 200

@@ -1,0 +1,89 @@
+"""The route step: pick the provider for the model, and walk the fallback chain when it fails.
+
+Fallbacks only happen before any byte reached the client: a status in the route's `fallback_on`, a connect
+error or a timeout moves on to the next model; a `retry-after` within the cap first earns the same model one
+more try. Without fallbacks configured, the upstream's answer goes back as it is (Claude Code retries itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import httpx
+
+from cco_tui.errors import ProxyError
+from cco_tui.providers import dispatch
+from cco_tui.routing import Resolved, attempt_chain, default_route, resolve
+from cco_tui.server.exchange import Incoming, UpstreamReply
+from cco_tui.server.headers import header_value
+from cco_tui.settings import Config
+
+log = logging.getLogger("cco.route")
+RETRYABLE_TRANSPORT = (502, 504)
+
+
+@dataclass(slots=True)
+class Forwarded:
+    reply: UpstreamReply
+    resolved: Resolved  # the attempt that answered
+    attempts: int
+
+
+def chain_for(config: Config, incoming: Incoming) -> list[Resolved]:
+    if incoming.model is None:
+        route = default_route(config.routes)
+        return [Resolved("", route, "")]
+    if incoming.path != "/v1/messages":
+        return [resolve(config.routes, incoming.model)]
+    return attempt_chain(config.routes, incoming.model)
+
+
+async def forward(client: httpx.AsyncClient, config: Config, incoming: Incoming, chain: list[Resolved]) -> Forwarded:
+    attempts = 0
+    for index, resolved in enumerate(chain):
+        last = index == len(chain) - 1
+        try:
+            reply, tries = await try_model(client, config, incoming, resolved, retry=not last)
+        except ProxyError as error:
+            attempts += 1
+            if last or error.status not in RETRYABLE_TRANSPORT:
+                raise
+            log.warning("%s failed (%s); falling back to %s", resolved.requested_model, error.message,
+                        chain[index + 1].requested_model)
+            continue
+        attempts += tries
+        if last or reply.status not in resolved.route.fallback_on:
+            return Forwarded(reply, resolved, attempts)
+        log.warning("%s answered %d; falling back to %s", resolved.requested_model, reply.status,
+                    chain[index + 1].requested_model)
+        await discard(reply)
+    raise AssertionError("unreachable: the last attempt always returns or raises")
+
+
+async def try_model(client: httpx.AsyncClient, config: Config, incoming: Incoming, resolved: Resolved,
+                    retry: bool) -> tuple[UpstreamReply, int]:
+    """One call, and when a fallback exists and the upstream asks to wait briefly, one more."""
+    reply = await dispatch.send(client, incoming, resolved, config.settings.connect_timeout_s)
+    wait = retry_after(reply) if retry and reply.status in resolved.route.fallback_on else None
+    if wait is None or wait > config.settings.retry_after_cap_s:
+        return reply, 1
+    await discard(reply)
+    await asyncio.sleep(wait)
+    return await dispatch.send(client, incoming, resolved, config.settings.connect_timeout_s), 2
+
+
+def retry_after(reply: UpstreamReply) -> float | None:
+    value = header_value(reply.headers, b"retry-after")
+    try:
+        return max(float(value), 0.0) if value is not None else None
+    except ValueError:
+        return None
+
+
+async def discard(reply: UpstreamReply) -> None:
+    if reply.chunks is not None:
+        aclose = getattr(reply.chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()

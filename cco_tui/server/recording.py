@@ -1,0 +1,70 @@
+"""Turning one finished exchange into the analytics row (priced later, in the writer thread)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cco_tui.attribution import PROJECT_HEADER, project_from_request
+from cco_tui.costs.usage import usage_from_anthropic
+from cco_tui.server.exchange import Incoming
+from cco_tui.store.record import CacheStatus, RequestRecord, client_family
+
+
+@dataclass(slots=True)
+class Served:
+    """How the answer was produced."""
+
+    status: int
+    provider: str
+    served_model: str | None
+    cache_status: CacheStatus
+    attempts: int = 1
+    upstream_started: float | None = None  # perf_counter; None when nothing went upstream
+    upstream_finished: float | None = None
+
+
+def new_record(incoming: Incoming) -> RequestRecord:
+    project, path = attribute(incoming)
+    return RequestRecord(
+        request_id=incoming.request_id,
+        ts_start=incoming.started_at,
+        project=project,
+        project_path=path,
+        session_id=incoming.header(b"x-claude-code-session-id"),
+        client=client_family(incoming.header(b"user-agent")),
+        endpoint=incoming.path,
+        requested_model=incoming.model or "",
+        stream=incoming.stream,
+        request_bytes=len(incoming.body),
+    )
+
+
+def attribute(incoming: Incoming) -> tuple[str, str | None]:
+    named = incoming.header(PROJECT_HEADER.encode())
+    return project_from_request({PROJECT_HEADER: named} if named else {}, incoming.payload)
+
+
+def fill_outcome(record: RequestRecord, served: Served, usage: dict[str, Any], error_type: str | None) -> None:
+    record.status = served.status
+    record.provider = served.provider
+    record.served_model = served.served_model
+    record.cache_status = served.cache_status
+    record.attempts = served.attempts
+    record.error_type = error_type
+    if served.cache_status == "hit":
+        record.original_usage = usage_from_anthropic(usage)
+        record.original_model = served.served_model
+    else:
+        record.set_usage(usage_from_anthropic(usage))
+
+
+def fill_timing(record: RequestRecord, incoming: Incoming, served: Served, first_byte: float | None,
+                finished: float, response_bytes: int) -> None:
+    to_ms = 1000.0
+    record.latency_ms = (finished - incoming.t0) * to_ms
+    record.ttfb_ms = ((first_byte or finished) - incoming.t0) * to_ms
+    if served.upstream_started is not None:
+        record.upstream_ms = ((served.upstream_finished or finished) - served.upstream_started) * to_ms
+    record.overhead_ms = record.latency_ms - (record.upstream_ms or 0.0)
+    record.response_bytes = response_bytes

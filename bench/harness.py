@@ -50,7 +50,8 @@ class Result:
 @contextmanager
 def process(args: list[str], health_url: str | None, port: int) -> Iterator[subprocess.Popen[bytes]]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.NamedTemporaryFile(prefix="cco-bench-", suffix=".log", delete=False)  # noqa: SIM115
+    proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=log)
     try:
         if health_url:
             wait_healthy(health_url, proc)

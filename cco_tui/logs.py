@@ -51,7 +51,13 @@ class MemoryLogHandler(logging.Handler):
         return list(self.lines)[-count:] if count > 0 else []
 
 
+# Libraries whose INFO lines would repeat once per proxied request (httpx logs every request it sends).
+CHATTY_LOGGERS = ("httpx", "httpcore", "hpack")
+
+
 def _reset_root(level: str) -> logging.Logger:
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level.upper())))
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -36,17 +36,17 @@ class SSEParser:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """Consume a chunk; return the events it completed, in order."""
-        self._buffer += chunk
+        buffer = self._buffer + chunk if self._buffer else chunk
         events: list[SSEEvent] = []
-        while True:
-            newline = self._buffer.find(b"\n")
-            if newline < 0:
-                return events
-            line = self._buffer[:newline].rstrip(b"\r").decode("utf-8", "replace")
-            self._buffer = self._buffer[newline + 1 :]
+        start = 0
+        while (newline := buffer.find(b"\n", start)) >= 0:
+            line = buffer[start:newline].rstrip(b"\r").decode("utf-8", "replace")
+            start = newline + 1  # an offset, not a re-slice: large chunks stay linear
             event = self._take_line(line)
             if event is not None:
                 events.append(event)
+        self._buffer = buffer[start:]
+        return events
 
     def close(self) -> list[SSEEvent]:
         """End of stream: a last event without its blank line still counts."""

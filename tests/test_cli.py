@@ -101,7 +101,7 @@ def test_headless_serves_and_stops_gracefully_on_sigterm(tmp_path: Path, fake_up
                                                                   "messages": []}, headers={"x-api-key": secret})
         assert response.status_code == 200
         assert process.stop() == 0
-        stderr = process.process.stderr.read().decode() if process.process.stderr else ""
+        stderr = process.log()
     assert "cco stopped" in stderr
     assert secret not in stderr
 

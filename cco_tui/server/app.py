@@ -86,6 +86,7 @@ def register_routes(app: Quart, state: ServerState) -> None:
 def register_cache_api(app: Quart, state: ServerState) -> None:
     @app.get("/api/cache/stats")
     async def cache_stats() -> dict[str, Any]:
+        state.cache.purge_expired()  # so the entry count is right even when nothing has been stored lately
         return state.cache.stats()
 
     @app.post("/api/cache/clear")

@@ -20,6 +20,7 @@ from cco_tui.server.relay import Observed, StreamWatcher, observe_json, watched_
 from cco_tui.server.state import ServerState
 
 JSON_TYPE = "application/json"
+FOLLOW_ATTEMPTS = 3
 SSE_TYPE = "text/event-stream; charset=utf-8"
 
 
@@ -67,16 +68,20 @@ class Exchange:
     # --- cache ------------------------------------------------------------------------------------------------
 
     async def from_cache_or_upstream(self) -> Response:
-        entry = self.state.cache.get(self.plan.scope, self.plan.key)
-        if entry is not None:
-            return self.from_entry(entry)
-        flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
-        if leader:
-            return await self.upstream(flight)
-        try:
-            return await self.follow(flight)
-        except FlightFailed:
-            return await self.upstream(None)  # the leader failed: try for ourselves, never share its error
+        """Hit, or follow an identical request in flight, or lead. When a followed leader fails, the followers
+        race to lead again (one goes upstream, the rest follow it) instead of all retrying at once."""
+        for _ in range(FOLLOW_ATTEMPTS):
+            entry = self.state.cache.get(self.plan.scope, self.plan.key)
+            if entry is not None:
+                return self.from_entry(entry)
+            flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
+            if leader:
+                return await self.upstream(flight)
+            try:
+                return await self.follow(flight)
+            except FlightFailed:
+                continue  # never share the leader's error
+        return await self.upstream(None)
 
     def from_entry(self, entry: CacheEntry) -> Response:
         body, content_type = replay(entry, stream=self.incoming.stream)
@@ -87,7 +92,7 @@ class Exchange:
 
     async def follow(self, flight: Flight) -> Response:
         follower = flight.follow()
-        head = await follower.head()
+        head = await follower.head()  # waits for the first chunk too: past this point the follower is committed
         self.state.cache.count_coalesced()
         model = self.chain[0].requested_model
         headers = as_text(head.headers)

@@ -41,7 +41,7 @@ class ServerState:
     db_path: Path
     metrics: Metrics = field(default_factory=Metrics)
     cache: ResponseCache = field(init=False)
-    inflight: InFlight = field(default_factory=InFlight)
+    inflight: InFlight = field(init=False)
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
@@ -49,6 +49,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
+        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.metrics.watch_writer(self.writer.stats)
 

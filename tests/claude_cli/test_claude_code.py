@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.claude_cli.claude import run_claude, run_json
@@ -69,3 +70,15 @@ def test_upstream_overload_is_reported_not_hung(cco_process: CcoProcess, fake: F
     result = run_claude(cco_process.url, tmp_path, tmp_path / "home", "-p", "hello", timeout=240)
     assert result.returncode != 0
     assert "overloaded" in (result.stdout + result.stderr).lower()
+
+
+def test_second_identical_run_is_a_cache_hit(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+    work = tmp_path / "project"
+    work.mkdir()
+    first = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?")
+    second = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?")
+    assert second["result"] == first["result"] == "Hello from the fake upstream."
+    assert fake.count() == 1, "the second run should have been answered from the cache"
+    stats = httpx.get(cco_process.url + "/api/cache/stats").json()
+    assert stats["hits"] == 1
+    assert second["session_id"] != first["session_id"]  # metadata differed, the cache key did not

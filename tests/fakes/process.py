@@ -27,6 +27,11 @@ class CcoProcess:
     process: subprocess.Popen[bytes]
     port: int
     url: str
+    log_path: Path
+
+    def log(self) -> str:
+        """Everything cco wrote to stderr so far (a file, not a pipe: a full pipe would block cco)."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self, timeout: float = 20) -> int:
         """SIGTERM, as Docker and systemd stop it; returns the exit code."""
@@ -39,7 +44,7 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"cco exited early with {process.returncode}: {process.stderr.read() if process.stderr else ''!r}")
+            raise RuntimeError(f"cco exited early with {process.returncode}")
         try:
             if httpx.get(url + "/health", timeout=1).status_code == 200:
                 return
@@ -53,10 +58,15 @@ def headless_cco(config_dir: Path, db_path: Path, *extra: str, env: dict[str, st
     port = free_port()
     args = [sys.executable, "-m", "cco_tui", "--headless", "--port", str(port), "--config", str(config_dir),
             "--db", str(db_path), *extra]
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, **(env or {})})
-    cco = CcoProcess(process, port, f"http://127.0.0.1:{port}")
+    log_path = db_path.with_name(f"cco-{port}.log")
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})})
+    cco = CcoProcess(process, port, f"http://127.0.0.1:{port}", log_path)
     try:
-        wait_healthy(cco.url, process)
+        try:
+            wait_healthy(cco.url, process)
+        except (RuntimeError, TimeoutError) as error:
+            raise RuntimeError(f"{error}; cco said: {cco.log()[-3000:]}") from None
         yield cco
     finally:
         if process.poll() is None:

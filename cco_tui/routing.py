@@ -31,6 +31,8 @@ class Route:
     fallback_on: tuple[int, ...]
     cache: bool
     api: str  # "anthropic" (pass-through) or "openai" (translate to Chat Completions)
+    max_tokens: int | None = None  # cap on max_tokens sent to a translated upstream (gpt-4o allows 16384)
+    token_field: str = "max_tokens"  # or "max_completion_tokens" (newer OpenAI models require it)
 
     def matches(self, model: str) -> re.Match[str] | None:
         return self.regex.search(model)
@@ -111,6 +113,8 @@ def _parse_route(item: Any, index: int, file: str) -> Route:
         fallback_on=_fallback_on(item, key, file),
         cache=_bool(item, "cache", key, file),
         api=_api(item, provider, key, file),
+        max_tokens=_optional_positive(item, "max_tokens", key, file),
+        token_field=_token_field(item, key, file),
     )
 
 
@@ -152,6 +156,20 @@ def _timeout(item: dict[str, Any], key: str, file: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(file, f"{key}.timeout_ms", f"must be a positive integer, got {value!r}")
     return value
+
+
+def _optional_positive(item: dict[str, Any], name: str, key: str, file: str) -> int | None:
+    value = item.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+        raise ConfigError(file, f"{key}.{name}", f"must be a positive integer, got {value!r}")
+    return value
+
+
+def _token_field(item: dict[str, Any], key: str, file: str) -> str:
+    value = item.get("token_field", "max_tokens")
+    if value not in ("max_tokens", "max_completion_tokens"):
+        raise ConfigError(file, f"{key}.token_field", f"must be max_tokens or max_completion_tokens, got {value!r}")
+    return str(value)
 
 
 def _bool(item: dict[str, Any], name: str, key: str, file: str) -> bool:

@@ -102,7 +102,7 @@ def load_pricing(path: Path) -> PricingTable:
     shipped = parse_pricing(read_json(shipped_path), str(shipped_path))
     if path == shipped_path:
         return shipped
-    return merge(shipped, parse_pricing(read_json(path), str(path)))
+    return merge(shipped, parse_pricing(read_json(path), str(path), base=shipped))
 
 
 # --- settings.json -------------------------------------------------------------------------------------------

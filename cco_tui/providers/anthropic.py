@@ -12,12 +12,11 @@ from collections.abc import AsyncIterator
 import httpx
 import orjson
 
-from cco_tui.routing import Resolved
 from cco_tui.errors import ProxyError
+from cco_tui.providers.http import is_event_stream, open_response, read_body, timeout_for
+from cco_tui.routing import Resolved
 from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.headers import RawHeaders, has_credential, upstream_headers
-
-EVENT_STREAM = b"text/event-stream"
 
 
 def upstream_url(endpoint: str, path: str, query: bytes) -> str:
@@ -41,10 +40,6 @@ def rewrite_model(body: bytes, incoming: Incoming, resolved: Resolved) -> bytes:
     return orjson.dumps({**incoming.payload, "model": resolved.upstream_model})
 
 
-def timeout_for(resolved: Resolved, connect_timeout_s: float) -> httpx.Timeout:
-    return httpx.Timeout(resolved.route.timeout_ms / 1000, connect=connect_timeout_s)
-
-
 async def send(
     client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
 ) -> UpstreamReply:
@@ -60,28 +55,12 @@ async def send(
     return await reply_from(response, started)
 
 
-async def open_response(client: httpx.AsyncClient, request: httpx.Request) -> httpx.Response:
-    try:
-        return await client.send(request, stream=True)
-    except httpx.TimeoutException:
-        raise ProxyError(504, f"upstream {request.url.host} timed out", "timeout_error") from None
-    except httpx.HTTPError as exc:
-        raise ProxyError(502, f"upstream {request.url.host} unreachable: {type(exc).__name__}") from None
-
-
 async def reply_from(response: httpx.Response, started: float) -> UpstreamReply:
     headers_at = time.perf_counter()
     raw_headers = list(response.headers.raw)
-    if EVENT_STREAM in response.headers.get("content-type", "").encode():
+    if is_event_stream(response):
         return UpstreamReply(response.status_code, raw_headers, None, relay(response), started, headers_at)
-    try:
-        body = await response.aread()
-    except httpx.TimeoutException:
-        raise ProxyError(504, "upstream timed out while sending its answer", "timeout_error") from None
-    except httpx.HTTPError as exc:
-        raise ProxyError(502, f"upstream connection broke: {type(exc).__name__}") from None
-    finally:
-        await response.aclose()
+    body = await read_body(response)
     return UpstreamReply(response.status_code, raw_headers, body, None, started, headers_at)
 
 

@@ -82,3 +82,28 @@ def test_second_identical_run_is_a_cache_hit(cco_process: CcoProcess, fake: Fake
     stats = httpx.get(cco_process.url + "/api/cache/stats").json()
     assert stats["hits"] == 1
     assert second["session_id"] != first["session_id"]  # metadata differed, the cache key did not
+
+
+def test_claude_code_on_gpt_4o_completes_a_tool_round_trip(tmp_path: Path, fake_upstream) -> None:
+    from tests.conftest import write_config
+    from tests.fakes.openai_upstream import FakeOpenAI, ToolCall, text_reply, tool_reply
+    from tests.fakes.serve import running
+
+    marker_call = ToolCall("Bash", json.dumps({"command": f"echo {TOOL_MARKER}", "description": "marker"}), "call_7")
+    fake_openai = FakeOpenAI().then(tool_reply(marker_call, fragment_chars=6), text_reply("GPT saw the marker."))
+    with running(fake_openai) as openai_server:
+        routes = [{"pattern": "gpt-*", "provider": "openai", "endpoint": openai_server.url + "/v1",
+                   "max_tokens": 16384},
+                  {"pattern": "^claude-", "provider": "anthropic", "endpoint": fake_upstream[1].url + "/v1"}]
+        config = write_config(tmp_path / "c", fake_upstream[1].url, routes=routes)
+        with headless_cco(config, tmp_path / "cco.db") as cco:
+            result = run_json(cco.url, tmp_path, tmp_path / "home", "run the marker command",
+                              "--allowedTools", "Bash", env={"ANTHROPIC_MODEL": "gpt-4o"})
+    assert result["result"] == "GPT saw the marker."
+    chat_requests = [r for r in fake_openai.received if r.body.get("model") == "gpt-4o"]
+    assert len(chat_requests) >= 2
+    tool_messages = [m for m in chat_requests[-1].body["messages"] if m["role"] == "tool"]
+    assert tool_messages and TOOL_MARKER in json.dumps(tool_messages[-1]["content"])
+    assert tool_messages[-1]["tool_call_id"] == "call_7"
+    first_tools = {tool["function"]["name"] for tool in chat_requests[0].body["tools"]}
+    assert "Bash" in first_tools

@@ -62,7 +62,8 @@ class ThreadedServer:
         return asyncio.run_coroutine_threadsafe(coro, self._loop).result(30)
 
     def stop(self) -> None:
-        if self._loop is not None and self._stop is not None:
+        """Graceful stop (the app's shutdown hooks run); calling it twice is harmless."""
+        if self._loop is not None and self._stop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(15)
         with contextlib.suppress(OSError):  # hypercorn usually closed the descriptor already

@@ -1,0 +1,118 @@
+"""OpenAI-compatible upstreams (OpenAI, Ollama's /v1/chat/completions, llama.cpp, vLLM, LM Studio).
+
+The client speaks Anthropic Messages; this module translates the request out and the answer (whole or
+streamed) back, so what the client receives is always a valid Anthropic response or SSE stream.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+
+from cco_tui.anthropic_events import message_to_sse
+from cco_tui.errors import ProxyError
+from cco_tui.providers.http import is_event_stream, open_response, read_body, timeout_for
+from cco_tui.providers.openai_translate import (
+    ChatStreamTranslator,
+    UpstreamFormatError,
+    estimate_input_tokens,
+    from_openai_error,
+    to_anthropic_message,
+    to_chat_request,
+    tool_name_map,
+    translate_sse,
+)
+from cco_tui.routing import Resolved
+from cco_tui.server.exchange import Incoming, UpstreamReply
+from cco_tui.server.headers import RawHeaders
+
+JSON_HEADERS: RawHeaders = [(b"content-type", b"application/json")]
+SSE_HEADERS: RawHeaders = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
+PASSED_BACK = (b"retry-after", b"x-request-id", b"x-ratelimit-remaining-requests", b"x-ratelimit-remaining-tokens")
+
+
+async def send(client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved,
+               connect_timeout_s: float) -> UpstreamReply:
+    payload = incoming.payload or {}
+    if incoming.path == "/v1/messages/count_tokens":
+        return answer_json(200, {"input_tokens": estimate_input_tokens(payload)})
+    if incoming.path != "/v1/messages":
+        raise ProxyError(404, f"{incoming.path} is not available for {resolved.route.provider} routes",
+                         "not_found_error")
+    started = time.perf_counter()
+    response = await open_response(client, chat_request(client, incoming, resolved, connect_timeout_s))
+    return await translate_reply(response, payload, resolved, incoming.stream, started)
+
+
+def chat_request(client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved,
+                 connect_timeout_s: float) -> httpx.Request:
+    route = resolved.route
+    chat = to_chat_request(incoming.payload or {}, resolved.upstream_model, incoming.stream,
+                           max_tokens_cap=route.max_tokens, token_field=route.token_field)  # type: ignore[arg-type]
+    return client.build_request("POST", route.endpoint + "/chat/completions", content=orjson.dumps(chat),
+                                headers=auth_headers(route.api_key_env),
+                                timeout=timeout_for(resolved, connect_timeout_s))
+
+
+def auth_headers(key_env: str | None) -> dict[str, str]:
+    """Only the route's own key: the client's Anthropic credential must never reach another provider."""
+    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    key = os.environ.get(key_env) if key_env else None
+    if key:
+        headers["authorization"] = f"Bearer {key}"
+    return headers
+
+
+async def translate_reply(response: httpx.Response, payload: dict[str, Any], resolved: Resolved, stream: bool,
+                          started: float) -> UpstreamReply:
+    headers_at = time.perf_counter()
+    status = response.status_code
+    if status < 400 and stream and is_event_stream(response):
+        translator = ChatStreamTranslator(resolved.requested_model, tool_name_map(payload),
+                                          fallback_input_tokens=estimate_input_tokens(payload))
+        return UpstreamReply(200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at)
+    body = await read_body(response)
+    reply = whole_answer(status, body, payload, resolved, stream)
+    reply.headers += [(name, value) for name, value in response.headers.raw if name.lower() in PASSED_BACK]
+    reply.upstream_started, reply.headers_at = started, headers_at
+    return reply
+
+
+def whole_answer(status: int, body: bytes, payload: dict[str, Any], resolved: Resolved,
+                 stream: bool) -> UpstreamReply:
+    if status >= 400:
+        mapped_status, error = from_openai_error(status, body)
+        return answer_json(mapped_status, error)
+    try:
+        message = to_anthropic_message(orjson.loads(body), resolved.requested_model, tool_name_map(payload))
+    except (orjson.JSONDecodeError, UpstreamFormatError, TypeError, AttributeError) as exc:
+        raise ProxyError(502, f"upstream sent an answer cco cannot read: {exc}") from None
+    if stream:  # a server that ignored stream=true: the client still gets the stream it asked for
+        return UpstreamReply(200, list(SSE_HEADERS), None, one_chunk(message_to_sse(message)))
+    return answer_json(200, message)
+
+
+async def one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def answer_json(status: int, document: dict[str, Any]) -> UpstreamReply:
+    return UpstreamReply(status, list(JSON_HEADERS), orjson.dumps(document))
+
+
+async def relay(response: httpx.Response, translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
+    """Translated events as the upstream's chunks arrive; a broken upstream ends the stream with an error."""
+    try:
+        async for part in translate_sse(response.aiter_bytes(), translator):
+            yield part
+    except httpx.TimeoutException:
+        yield translator.abort("upstream stopped sending before the stream ended", "timeout_error")
+    except httpx.HTTPError as exc:
+        yield translator.abort(f"upstream stream broke: {type(exc).__name__}")
+    finally:
+        await response.aclose()

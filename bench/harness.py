@@ -89,14 +89,24 @@ def write_config(upstream: str, settings: dict[str, Any] | None = None) -> Path:
     return directory
 
 
+@dataclass
+class Running:
+    url: str
+    pid: int
+
+    def rss_mb(self) -> float:
+        with open(f"/proc/{self.pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e6
+
+
 @contextmanager
-def cco_headless(upstream: str, settings: dict[str, Any] | None = None) -> Iterator[str]:
+def cco_headless(upstream: str, settings: dict[str, Any] | None = None) -> Iterator[Running]:
     port = free_port()
     config = write_config(upstream, settings)
     args = [sys.executable, "-m", "cco_tui", "--headless", "--port", str(port), "--config", str(config),
             "--db", str(config / "bench.db"), "--log-level", "warning"]
-    with process(args, f"http://127.0.0.1:{port}", port):
-        yield f"http://127.0.0.1:{port}"
+    with process(args, f"http://127.0.0.1:{port}", port) as proc:
+        yield Running(f"http://127.0.0.1:{port}", proc.pid)
 
 
 def run_sequential(label: str, url: str, body: bytes, count: int, warmup: int = 50) -> Result:

@@ -24,7 +24,7 @@ def main() -> None:
     with fake_upstream() as upstream, cco_headless(upstream, {"cache": {"enabled": False}}) as cco:
         for name, body in cases:
             direct = run_sequential(f"{name} ({len(body)} B) direct", upstream, body, count)
-            proxied = run_sequential(f"{name} ({len(body)} B) via cco", cco, body, count)
+            proxied = run_sequential(f"{name} ({len(body)} B) via cco", cco.url, body, count)
             print(direct.row())
             print(proxied.row())
             print(f"{'':<44} added p50 {proxied.p50 - direct.p50:6.3f} ms   added p99 {proxied.p99 - direct.p99:6.3f} ms")

@@ -91,4 +91,4 @@ def register_cache_api(app: Quart, state: ServerState) -> None:
 
     @app.post("/api/cache/clear")
     async def cache_clear() -> dict[str, Any]:
-        return {"cleared": state.cache.clear()}
+        return {"cleared": state.clear_cache()}

@@ -154,7 +154,7 @@ class Exchange:
         if observed.complete and observed.body is not None:
             entry = CacheEntry.create(observed.body, is_stream=observed.is_stream, usage=observed.usage,
                                       model=served.served_model or "")
-            self.state.cache.put(self.plan.scope, self.plan.key, entry)
+            self.state.store(self.plan.scope, self.plan.key, entry)
         if flight is not None:
             flight.finish(observed.complete, entry)
         if served.upstream_finished is None:

@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from cco_tui.cache.coalesce import InFlight
+from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.keys import new_scope_secret
+from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
 from cco_tui.errors import ProxyError
 from cco_tui.server.guards import AccessPolicy
@@ -27,6 +30,10 @@ POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, ke
 def make_client(connect_timeout_s: float) -> httpx.AsyncClient:
     """One pooled client for every upstream; per-request timeouts come from the route."""
     return httpx.AsyncClient(timeout=httpx.Timeout(600, connect=connect_timeout_s), limits=POOL_LIMITS)
+
+
+def persistent_cache_path(db_path: Path) -> Path:
+    return db_path.with_name("response-cache.sqlite")
 
 
 def make_cache(config: Config) -> ResponseCache:
@@ -45,7 +52,9 @@ class ServerState:
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
+    persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
     _client: httpx.AsyncClient | None = None
+    _background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
@@ -61,14 +70,42 @@ class ServerState:
 
     async def open(self) -> None:
         await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
+        if self.config.settings.cache.persist:
+            await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
         self._client = make_client(self.config.settings.connect_timeout_s)
+
+    def _open_persistent(self) -> None:
+        settings = self.config.settings.cache
+        self.persistent = PersistentTier(persistent_cache_path(self.db_path), max_bytes=settings.max_bytes,
+                                         ttl_seconds=settings.ttl_seconds)
+        self.scope_secret = self.persistent.scope_secret()  # scopes must match the stored entries'
+        log.info("restored %d cached answers from %s", warm(self.cache, self.persistent.load()),
+                 self.persistent.path)
 
     async def close(self) -> None:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        if self._background:
+            await asyncio.wait(self._background, timeout=5)
+        if self.persistent is not None:
+            await asyncio.to_thread(self.persistent.close)
         if not await asyncio.to_thread(self.writer.stop, 10.0):
             log.error("analytics writer did not flush everything before shutdown")
+
+    def store(self, scope: str, key: str, entry: CacheEntry) -> None:
+        if self.cache.put(scope, key, entry) and self.persistent is not None:
+            self._in_background(asyncio.to_thread(self.persistent.save, scope, key, entry))
+
+    def clear_cache(self) -> int:
+        if self.persistent is not None:
+            self._in_background(asyncio.to_thread(self.persistent.clear))
+        return self.cache.clear()
+
+    def _in_background(self, work: Coroutine[object, object, object]) -> None:
+        task = asyncio.ensure_future(work)
+        self._background.add(task)  # held until done, so it is neither collected nor forgotten at shutdown
+        task.add_done_callback(self._background.discard)
 
     def record(self, record: RequestRecord) -> None:
         self.writer.submit(record)

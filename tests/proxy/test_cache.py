@@ -252,3 +252,17 @@ def test_cache_api_is_loopback_only_and_needs_post_to_clear(cache_cco: ThreadedS
     assert httpx.get(cache_cco.url + "/api/cache/clear").status_code == 405
     denied = httpx.get(cache_cco.url + "/api/cache/stats", headers={"host": "attacker.example"})
     assert denied.status_code == 403
+
+
+def test_persistent_tier_survives_a_restart(tmp_path: Path, fake_upstream) -> None:
+    fake, upstream = fake_upstream
+    for server in serve_with(tmp_path, upstream, {"persist": True}):
+        post(server, BODY)
+    for server in serve_with(tmp_path, upstream, {"persist": True}):
+        restarted = post(server, BODY)
+        assert restarted.headers["x-cco-cache"] == "hit"
+        assert httpx.post(server.url + "/api/cache/clear").json()["cleared"] == 1
+    for server in serve_with(tmp_path, upstream, {"persist": True}):
+        assert post(server, BODY).headers["x-cco-cache"] == "miss"
+    assert fake.count() == 2
+    assert (tmp_path / "response-cache.sqlite").stat().st_mode & 0o077 == 0  # private: answers hold user content

@@ -1,0 +1,29 @@
+"""Times typed by people: `7d`, `24h`, `90m`, `2w`, `today`, ISO 8601 dates/times, or epoch seconds."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime
+
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)\s*([smhdw])$", re.IGNORECASE)
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+_EPOCH = re.compile(r"^\d+(?:\.\d+)?$")
+HELP = "7d, 24h, 30m, 2w, today, an ISO date or time (local unless it has an offset), or epoch seconds"
+
+
+def parse_time(text: str, now: float | None = None) -> float:
+    """Epoch seconds for `text`; relative forms count back from `now`. ValueError when unreadable."""
+    spec = text.strip()
+    now = time.time() if now is None else now
+    relative = _RELATIVE.match(spec)
+    if relative:
+        return now - float(relative.group(1)) * _UNIT_SECONDS[relative.group(2).lower()]
+    if spec.lower() == "today":
+        return datetime.fromtimestamp(now).replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    if _EPOCH.match(spec):
+        return float(spec)
+    try:
+        return datetime.fromisoformat(spec).timestamp()  # naive → local time
+    except ValueError:
+        raise ValueError(f"cannot read {text!r} as a time: use {HELP}") from None

@@ -1,0 +1,183 @@
+"""The one writer thread: it prices records and commits them in batches, off the event loop.
+
+submit() only puts on a bounded queue (non-blocking; a full queue is counted and logged, never silent).
+The thread takes up to `batch_size` records or waits at most `flush_ms` after the first, then commits the
+rows and the rollup updates in one transaction. stop() sends a sentinel and joins, so everything queued
+before it is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from peewee import SqliteDatabase
+
+from cco_tui.costs.pricing import PricingTable
+from cco_tui.costs.savings import Costing
+from cco_tui.store.db import new_database
+from cco_tui.store.migrations import migrate
+from cco_tui.store.record import RequestRecord
+from cco_tui.store.rollup import add_to_rollups
+from cco_tui.store.rows import insert_requests, price_record, request_row
+
+log = logging.getLogger(__name__)
+
+_STOP = object()
+_DROP_LOG_INTERVAL_S = 10.0
+
+
+class MetricsSink(Protocol):
+    def observe(self, record: RequestRecord, costing: Costing) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class WriterStats:
+    queued: int  # waiting in the queue now
+    written: int  # committed rows
+    dropped: int  # refused by submit() because the queue was full
+    failed: int  # lost to database errors (logged)
+
+
+class RecordWriter:
+    def __init__(
+        self,
+        db_path: Path | str,
+        pricing: PricingTable,
+        queue_size: int = 10_000,
+        batch_size: int = 500,
+        flush_ms: int = 200,
+        metrics: MetricsSink | None = None,
+    ) -> None:
+        self._db_path = Path(db_path)
+        self._pricing = pricing
+        self._batch_size = max(batch_size, 1)
+        self._flush_s = flush_ms / 1000
+        self._metrics = metrics
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=queue_size)
+        self._thread = threading.Thread(target=self._run, name="cco-record-writer", daemon=True)
+        self._counts_lock = threading.Lock()
+        self._written = self._dropped = self._failed = 0
+        self._last_drop_log = 0.0
+        self._unpriced_models: set[str] = set()
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, record: RequestRecord) -> bool:
+        """Queue a record; never blocks. False (and counted) when the queue is full."""
+        try:
+            self._queue.put_nowait(record)
+        except queue.Full:
+            self._count_drop()
+            return False
+        return True
+
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Write everything queued, then end the thread. True when it finished within `timeout`."""
+        if not self._thread.is_alive():
+            return self._queue.empty()
+        deadline = time.monotonic() + timeout
+        try:
+            self._queue.put(_STOP, timeout=timeout)
+        except queue.Full:
+            log.error("analytics writer did not drain its queue within %.1f s", timeout)
+            return False
+        self._thread.join(max(deadline - time.monotonic(), 0))
+        return not self._thread.is_alive()
+
+    def stats(self) -> WriterStats:
+        with self._counts_lock:
+            return WriterStats(self._queue.qsize(), self._written, self._dropped, self._failed)
+
+    def _count_drop(self) -> None:
+        with self._counts_lock:
+            self._dropped += 1
+            dropped, now = self._dropped, time.monotonic()
+            should_log = dropped == 1 or now - self._last_drop_log >= _DROP_LOG_INTERVAL_S
+            if should_log:
+                self._last_drop_log = now
+        if should_log:
+            log.warning(
+                "analytics queue full: %d request records dropped so far (database too slow?)", dropped
+            )
+
+    def _run(self) -> None:
+        db = new_database(self._db_path)
+        try:
+            db.connect()
+            migrate(db)
+            self._drain(db)
+        except Exception:
+            log.exception(
+                "analytics writer stopped: request records are no longer saved to %s", self._db_path
+            )
+        finally:
+            db.close()
+
+    def _drain(self, db: SqliteDatabase) -> None:
+        stopping = False
+        while not stopping:
+            batch, stopping = self._next_batch()
+            if batch:
+                self._write(db, batch)
+
+    def _next_batch(self) -> tuple[list[RequestRecord], bool]:
+        """Up to batch_size records, waiting at most flush_ms after the first; True once the sentinel came."""
+        item = self._queue.get()
+        deadline = time.monotonic() + self._flush_s
+        batch: list[RequestRecord] = []
+        while item is not _STOP:
+            batch.append(item)
+            if len(batch) >= self._batch_size:
+                return batch, False
+            try:
+                item = self._queue.get(timeout=max(deadline - time.monotonic(), 0))
+            except queue.Empty:
+                return batch, False
+        return batch, True
+
+    def _write(self, db: SqliteDatabase, batch: list[RequestRecord]) -> None:
+        """Price and commit one batch; any failure loses this batch (logged, counted), never the thread."""
+        try:
+            priced = [(record, self._price(record)) for record in batch]
+            rows = [request_row(record, costing) for record, costing in priced]
+            with db.atomic():
+                _insert(db, rows)
+        except Exception:
+            log.exception("analytics writer: %d request records could not be saved", len(batch))
+            self._add_counts(failed=len(batch))
+            return
+        self._add_counts(written=len(rows))
+        self._observe(priced)
+
+    def _price(self, record: RequestRecord) -> Costing:
+        costing = price_record(self._pricing, record)
+        if costing.unpriced and record.model not in self._unpriced_models:
+            self._unpriced_models.add(record.model)
+            log.warning("no price for model %r: its requests are recorded as unpriced", record.model)
+        return costing
+
+    def _observe(self, priced: list[tuple[RequestRecord, Costing]]) -> None:
+        if self._metrics is None:
+            return
+        try:
+            for record, costing in priced:
+                self._metrics.observe(record, costing)
+        except Exception:
+            log.exception("analytics writer: metrics update failed")
+
+    def _add_counts(self, written: int = 0, failed: int = 0) -> None:
+        with self._counts_lock:
+            self._written += written
+            self._failed += failed
+
+
+def _insert(db: SqliteDatabase, rows: list[dict[str, Any]]) -> None:
+    insert_requests(db, rows)
+    add_to_rollups(db, rows)

@@ -16,7 +16,15 @@ import httpx
 import orjson
 
 from bench.bodies import claude_code_body, small_body
-from bench.harness import HEADERS, Result, cco_headless, fake_upstream, process, run_concurrent, run_sequential
+from bench.harness import (
+    HEADERS,
+    Result,
+    cco_headless,
+    fake_upstream,
+    process,
+    run_concurrent,
+    run_sequential,
+)
 from tests.fakes.process import free_port
 
 TYPICAL_ENTRIES = 10_000
@@ -33,8 +41,10 @@ def compare(name: str, cco: str, bare: str, body: bytes, count: int, concurrency
     ceiling = measure(f"{name} c={concurrency} bare Quart", bare, body, count, concurrency)
     print(hit.row())
     print(ceiling.row())
-    print(f"{'':<44} throughput {hit.rps / ceiling.rps:5.2f}x bare (target >= 0.8)   "
-          f"p50 {hit.p50 / ceiling.p50:5.2f}x bare (target <= 1.5)")
+    print(
+        f"{'':<44} throughput {hit.rps / ceiling.rps:5.2f}x bare (target >= 0.8)   "
+        f"p50 {hit.p50 / ceiling.p50:5.2f}x bare (target <= 1.5)"
+    )
 
 
 async def fill(url: str, entries: int) -> None:
@@ -57,18 +67,25 @@ def main() -> None:
     count = parser.parse_args().count
     bare_port = free_port()
     bodies = [("small", orjson.dumps(small_body())), ("75KB", orjson.dumps(claude_code_body()))]
-    with fake_upstream() as upstream, cco_headless(upstream) as cco, \
-            process([sys.executable, "-m", "bench.bare_app", str(bare_port)], None, bare_port):
+    with (
+        fake_upstream() as upstream,
+        cco_headless(upstream) as cco,
+        process([sys.executable, "-m", "bench.bare_app", str(bare_port)], None, bare_port),
+    ):
         bare = f"http://127.0.0.1:{bare_port}"
         for name, body in bodies:
-            httpx.post(cco.url + "/v1/messages", content=body, headers=HEADERS)  # the miss that fills the entry
+            httpx.post(
+                cco.url + "/v1/messages", content=body, headers=HEADERS
+            )  # the miss that fills the entry
             for concurrency in (1, 16):
                 compare(f"{name} ({len(body)} B)", cco.url, bare, body, count, concurrency)
         before = cco.rss_mb()
         asyncio.run(fill(cco.url, TYPICAL_ENTRIES))
         stats = httpx.get(cco.url + "/api/cache/stats").json()
-        print(f"cache entries {stats['entries']}  bytes {stats['bytes'] / 1e6:.1f} MB  "
-              f"RSS before fill {before:.1f} MB  after {cco.rss_mb():.1f} MB (target < 150 MB)")
+        print(
+            f"cache entries {stats['entries']}  bytes {stats['bytes'] / 1e6:.1f} MB  "
+            f"RSS before fill {before:.1f} MB  after {cco.rss_mb():.1f} MB (target < 150 MB)"
+        )
 
 
 if __name__ == "__main__":

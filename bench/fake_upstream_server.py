@@ -1,4 +1,7 @@
-"""The tests' fake Anthropic upstream as a standalone process, for benchmarks: `python -m bench.fake_upstream_server PORT`."""
+"""The tests' fake Anthropic upstream as a standalone process, for benchmarks.
+
+Run: `python -m bench.fake_upstream_server PORT`.
+"""
 
 from __future__ import annotations
 

@@ -83,7 +83,12 @@ def fake_upstream() -> Iterator[str]:
 
 def write_config(upstream: str, settings: dict[str, Any] | None = None) -> Path:
     directory = Path(tempfile.mkdtemp(prefix="cco-bench-"))
-    route = {"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream + "/v1", "timeout_ms": 60000}
+    route = {
+        "pattern": "^claude-",
+        "provider": "anthropic",
+        "endpoint": upstream + "/v1",
+        "timeout_ms": 60000,
+    }
     (directory / "model-routing.json").write_text(json.dumps({"routes": [route]}))
     (directory / "settings.json").write_text(json.dumps(settings or {}))
     return directory
@@ -103,8 +108,20 @@ class Running:
 def cco_headless(upstream: str, settings: dict[str, Any] | None = None) -> Iterator[Running]:
     port = free_port()
     config = write_config(upstream, settings)
-    args = [sys.executable, "-m", "cco_tui", "--headless", "--port", str(port), "--config", str(config),
-            "--db", str(config / "bench.db"), "--log-level", "warning"]
+    args = [
+        sys.executable,
+        "-m",
+        "cco_tui",
+        "--headless",
+        "--port",
+        str(port),
+        "--config",
+        str(config),
+        "--db",
+        str(config / "bench.db"),
+        "--log-level",
+        "warning",
+    ]
     with process(args, f"http://127.0.0.1:{port}", port) as proc:
         yield Running(f"http://127.0.0.1:{port}", proc.pid)
 

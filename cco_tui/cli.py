@@ -25,22 +25,48 @@ def env_flag(name: str) -> bool:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="cco", description="Claude Code Orchestrator: proxy + dashboard.",
-                                     epilog=EPILOG)
+    parser = argparse.ArgumentParser(
+        prog="cco", description="Claude Code Orchestrator: proxy + dashboard.", epilog=EPILOG
+    )
     parser.add_argument("--version", action="version", version=__version__)
-    parser.add_argument("--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]")
-    parser.add_argument("--port", type=int, default=int(os.environ.get("CCO_PORT", "8000")), help="[CCO_PORT]")
-    parser.add_argument("--headless", action="store_true", default=env_flag("CCO_HEADLESS"),
-                        help="serve without the dashboard; logs to stderr [CCO_HEADLESS=1]")
-    parser.add_argument("--config", metavar="DIR", default=os.environ.get("CCO_CONFIG_DIR"),
-                        help="config directory [CCO_CONFIG_DIR]")
-    parser.add_argument("--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]")
-    parser.add_argument("--project", default=os.environ.get("CCO_PROJECT"),
-                        help="the dashboard's current project [CCO_PROJECT]")
-    parser.add_argument("--log-level", choices=LOG_LEVELS, default=os.environ.get("CCO_LOG_LEVEL", "info"),
-                        help="[CCO_LOG_LEVEL]")
-    parser.add_argument("--allow-remote", action="store_true", default=env_flag("CCO_ALLOW_REMOTE"),
-                        help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]")
+    parser.add_argument(
+        "--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]"
+    )
+    parser.add_argument(
+        "--port", type=int, default=int(os.environ.get("CCO_PORT", "8000")), help="[CCO_PORT]"
+    )
+    parser.add_argument(
+        "--headless",
+        action="store_true",
+        default=env_flag("CCO_HEADLESS"),
+        help="serve without the dashboard; logs to stderr [CCO_HEADLESS=1]",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="DIR",
+        default=os.environ.get("CCO_CONFIG_DIR"),
+        help="config directory [CCO_CONFIG_DIR]",
+    )
+    parser.add_argument(
+        "--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]"
+    )
+    parser.add_argument(
+        "--project",
+        default=os.environ.get("CCO_PROJECT"),
+        help="the dashboard's current project [CCO_PROJECT]",
+    )
+    parser.add_argument(
+        "--log-level",
+        choices=LOG_LEVELS,
+        default=os.environ.get("CCO_LOG_LEVEL", "info"),
+        help="[CCO_LOG_LEVEL]",
+    )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        default=env_flag("CCO_ALLOW_REMOTE"),
+        help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]",
+    )
     return parser
 
 
@@ -75,7 +101,7 @@ def current_project(explicit: str | None) -> str:
         return explicit
     from cco_tui.attribution import project_for_directory
 
-    return project_for_directory(Path.cwd())
+    return project_for_directory(str(Path.cwd()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
 def refuse_remote_bind(host: str, allowed: bool) -> None:
     """Until access tokens exist, anyone who can reach a non-loopback port could spend the user's key."""
     if not allowed and not is_loopback_address(host):
-        raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
+        raise ConfigError(
+            "command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it"
+        )
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:

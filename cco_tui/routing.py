@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cco_tui.config_error import ConfigError
 
+TokenField = Literal["max_tokens", "max_completion_tokens"]
 PROVIDERS = ("anthropic", "openai", "ollama", "local")
 DEFAULT_KEY_ENV = {"anthropic": "ANTHROPIC_API_KEY", "openai": "OPENAI_API_KEY"}
 DEFAULT_FALLBACK_ON = (429, 500, 502, 503, 504, 529)
@@ -32,7 +33,7 @@ class Route:
     cache: bool
     api: str  # "anthropic" (pass-through) or "openai" (translate to Chat Completions)
     max_tokens: int | None = None  # cap on max_tokens sent to a translated upstream (gpt-4o allows 16384)
-    token_field: str = "max_tokens"  # or "max_completion_tokens" (newer OpenAI models require it)
+    token_field: TokenField = "max_tokens"  # or "max_completion_tokens" (newer OpenAI models require it)
 
     def matches(self, model: str) -> re.Match[str] | None:
         return self.regex.search(model)
@@ -132,7 +133,9 @@ def _optional_string(item: dict[str, Any], name: str, key: str, file: str) -> st
 def _provider(item: dict[str, Any], key: str, file: str) -> str:
     provider = _string(item, "provider", key, file)
     if provider not in PROVIDERS:
-        raise ConfigError(file, f"{key}.provider", f"unknown provider {provider!r} (use {', '.join(PROVIDERS)})")
+        raise ConfigError(
+            file, f"{key}.provider", f"unknown provider {provider!r} (use {', '.join(PROVIDERS)})"
+        )
     return provider
 
 
@@ -165,11 +168,13 @@ def _optional_positive(item: dict[str, Any], name: str, key: str, file: str) -> 
     return value
 
 
-def _token_field(item: dict[str, Any], key: str, file: str) -> str:
+def _token_field(item: dict[str, Any], key: str, file: str) -> TokenField:
     value = item.get("token_field", "max_tokens")
-    if value not in ("max_tokens", "max_completion_tokens"):
+    if value == "max_completion_tokens":
+        return "max_completion_tokens"
+    if value != "max_tokens":
         raise ConfigError(file, f"{key}.token_field", f"must be max_tokens or max_completion_tokens, got {value!r}")
-    return str(value)
+    return "max_tokens"
 
 
 def _bool(item: dict[str, Any], name: str, key: str, file: str) -> bool:
@@ -197,7 +202,9 @@ def _api(item: dict[str, Any], provider: str, key: str, file: str) -> str:
     default = "anthropic" if provider in ("anthropic", "ollama") else "openai"
     api = item.get("api", default)
     if api not in ("anthropic", "openai") or (provider == "anthropic" and api != "anthropic"):
-        raise ConfigError(file, f"{key}.api", f"must be 'anthropic' or 'openai' for this provider, got {api!r}")
+        raise ConfigError(
+            file, f"{key}.api", f"must be 'anthropic' or 'openai' for this provider, got {api!r}"
+        )
     return str(api)
 
 
@@ -216,4 +223,3 @@ def _walk_fallbacks(
             loop = " -> ".join([*seen, nxt])
             raise ConfigError(file, f"routes[{origin.index}].fallbacks", f"fallback loop: {loop}")
         _walk_fallbacks(routes, nxt, (*seen, nxt), origin, file)
-

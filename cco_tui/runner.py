@@ -79,7 +79,7 @@ class Server:
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(serve(self.app, self._hc, shutdown_trigger=self._stop.wait))  # type: ignore[arg-type]
+        self._task = asyncio.create_task(serve(self.app, self._hc, shutdown_trigger=self._stop.wait))
 
     def request_stop(self) -> None:
         self._stop.set()

@@ -77,7 +77,9 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ConfigError(str(path), "(file)", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}")
+        raise ConfigError(
+            str(path), "(file)", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
     except OSError as exc:
         raise ConfigError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
 

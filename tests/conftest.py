@@ -34,11 +34,21 @@ def fake_upstream() -> Iterator[tuple[FakeAnthropic, ThreadedServer]]:
         yield fake, server
 
 
-def write_config(directory: Path, upstream_url: str, settings: dict[str, Any] | None = None,
-                 routes: list[dict[str, Any]] | None = None) -> Path:
+def write_config(
+    directory: Path,
+    upstream_url: str,
+    settings: dict[str, Any] | None = None,
+    routes: list[dict[str, Any]] | None = None,
+) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
-    default_routes = [{"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream_url + "/v1",
-                       "timeout_ms": 30000}]
+    default_routes = [
+        {
+            "pattern": "^claude-",
+            "provider": "anthropic",
+            "endpoint": upstream_url + "/v1",
+            "timeout_ms": 30000,
+        }
+    ]
     (directory / "model-routing.json").write_text(json.dumps({"routes": routes or default_routes}))
     (directory / "settings.json").write_text(json.dumps(settings or {}))
     return directory

@@ -19,8 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def cco(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cco_tui", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=REPO, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "cco_tui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=REPO,
+        check=False,
+    )
 
 
 def test_version() -> None:
@@ -32,7 +38,9 @@ def test_version() -> None:
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "cco"
     assert script.exists(), "pip install should create the `cco` console script"
-    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30, check=False)
+    result = subprocess.run(
+        [str(script), "--version"], capture_output=True, text=True, timeout=30, check=False
+    )
     assert result.stdout.strip() == "2026.11.1"
 
 
@@ -51,15 +59,24 @@ def test_bad_json_names_file_and_exits_2(tmp_path: Path) -> None:
     assert "invalid JSON" in line
 
 
-@pytest.mark.parametrize(("file", "content", "key"), [
-    ("settings.json", {"max_body_bytes": -1}, "max_body_bytes"),
-    ("settings.json", {"cache": {"scope": "everyone"}}, "cache.scope"),
-    ("model-routing.json", {"routes": [{"pattern": "^x", "provider": "martian", "endpoint": "http://x"}]},
-     "routes[0].provider"),
-    ("model-routing.json", {"routes": [{"pattern": "^(", "provider": "anthropic", "endpoint": "http://x"}]},
-     "routes[0].pattern"),
-    ("model-pricing.json", {"pricing": {"m": {"input": "cheap", "output": 1}}}, "input"),
-])
+@pytest.mark.parametrize(
+    ("file", "content", "key"),
+    [
+        ("settings.json", {"max_body_bytes": -1}, "max_body_bytes"),
+        ("settings.json", {"cache": {"scope": "everyone"}}, "cache.scope"),
+        (
+            "model-routing.json",
+            {"routes": [{"pattern": "^x", "provider": "martian", "endpoint": "http://x"}]},
+            "routes[0].provider",
+        ),
+        (
+            "model-routing.json",
+            {"routes": [{"pattern": "^(", "provider": "anthropic", "endpoint": "http://x"}]},
+            "routes[0].pattern",
+        ),
+        ("model-pricing.json", {"pricing": {"m": {"input": "cheap", "output": 1}}}, "input"),
+    ],
+)
 def test_bad_values_name_file_and_key(tmp_path: Path, file: str, content: dict, key: str) -> None:
     (tmp_path / file).write_text(json.dumps(content))
     line = one_line_error(cco("--headless", "--config", str(tmp_path)))
@@ -68,10 +85,20 @@ def test_bad_values_name_file_and_key(tmp_path: Path, file: str, content: dict, 
 
 
 def test_fallback_loop_is_a_config_error(tmp_path: Path) -> None:
-    routes = [{"pattern": "^claude-opus", "provider": "anthropic", "endpoint": "http://x/v1",
-               "fallbacks": ["claude-sonnet-4-6"]},
-              {"pattern": "^claude-", "provider": "anthropic", "endpoint": "http://x/v1",
-               "fallbacks": ["claude-opus-4-8"]}]
+    routes = [
+        {
+            "pattern": "^claude-opus",
+            "provider": "anthropic",
+            "endpoint": "http://x/v1",
+            "fallbacks": ["claude-sonnet-4-6"],
+        },
+        {
+            "pattern": "^claude-",
+            "provider": "anthropic",
+            "endpoint": "http://x/v1",
+            "fallbacks": ["claude-opus-4-8"],
+        },
+    ]
     (tmp_path / "model-routing.json").write_text(json.dumps({"routes": routes}))
     line = one_line_error(cco("--headless", "--config", str(tmp_path)))
     assert "fallback loop" in line
@@ -97,8 +124,11 @@ def test_headless_serves_and_stops_gracefully_on_sigterm(tmp_path: Path, fake_up
     config = write_config(tmp_path / "c", fake_upstream[1].url)
     secret = "sk-ant-secret-never-logged"
     with headless_cco(config, tmp_path / "cco.db", "--log-level", "debug") as process:
-        response = httpx.post(process.url + "/v1/messages", json={"model": "claude-x", "max_tokens": 1,
-                                                                  "messages": []}, headers={"x-api-key": secret})
+        response = httpx.post(
+            process.url + "/v1/messages",
+            json={"model": "claude-x", "max_tokens": 1, "messages": []},
+            headers={"x-api-key": secret},
+        )
         assert response.status_code == 200
         assert process.stop() == 0
         stderr = process.log()
@@ -114,9 +144,13 @@ def test_sigint_also_stops(tmp_path: Path, fake_upstream) -> None:
 
 
 def test_headless_path_never_imports_textual() -> None:
-    code = ("import sys, cco_tui.cli, cco_tui.runner, cco_tui.server.app;"
-            "from cco_tui.cli import build_parser; build_parser();"
-            "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
-            "print(bad); sys.exit(1 if bad else 0)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
+    code = (
+        "import sys, cco_tui.cli, cco_tui.runner, cco_tui.server.app;"
+        "from cco_tui.cli import build_parser; build_parser();"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
+    )
     assert result.returncode == 0, result.stdout + result.stderr

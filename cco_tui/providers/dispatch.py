@@ -10,8 +10,9 @@ from cco_tui.routing import Resolved
 from cco_tui.server.exchange import Incoming, UpstreamReply
 
 
-async def send(client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved,
-               connect_timeout_s: float) -> UpstreamReply:
+async def send(
+    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
+) -> UpstreamReply:
     if resolved.route.api == "openai":
         from cco_tui.providers import openai_compat
 

@@ -32,31 +32,51 @@ from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.headers import RawHeaders
 
 JSON_HEADERS: RawHeaders = [(b"content-type", b"application/json")]
-SSE_HEADERS: RawHeaders = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
-PASSED_BACK = (b"retry-after", b"x-request-id", b"x-ratelimit-remaining-requests", b"x-ratelimit-remaining-tokens")
+SSE_HEADERS: RawHeaders = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+]
+PASSED_BACK = (
+    b"retry-after",
+    b"x-request-id",
+    b"x-ratelimit-remaining-requests",
+    b"x-ratelimit-remaining-tokens",
+)
 
 
-async def send(client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved,
-               connect_timeout_s: float) -> UpstreamReply:
+async def send(
+    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
+) -> UpstreamReply:
     payload = incoming.payload or {}
     if incoming.path == "/v1/messages/count_tokens":
         return answer_json(200, {"input_tokens": estimate_input_tokens(payload)})
     if incoming.path != "/v1/messages":
-        raise ProxyError(404, f"{incoming.path} is not available for {resolved.route.provider} routes",
-                         "not_found_error")
+        raise ProxyError(
+            404, f"{incoming.path} is not available for {resolved.route.provider} routes", "not_found_error"
+        )
     started = time.perf_counter()
     response = await open_response(client, chat_request(client, incoming, resolved, connect_timeout_s))
     return await translate_reply(response, payload, resolved, incoming.stream, started)
 
 
-def chat_request(client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved,
-                 connect_timeout_s: float) -> httpx.Request:
+def chat_request(
+    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
+) -> httpx.Request:
     route = resolved.route
-    chat = to_chat_request(incoming.payload or {}, resolved.upstream_model, incoming.stream,
-                           max_tokens_cap=route.max_tokens, token_field=route.token_field)  # type: ignore[arg-type]
-    return client.build_request("POST", route.endpoint + "/chat/completions", content=orjson.dumps(chat),
-                                headers=auth_headers(route.api_key_env),
-                                timeout=timeout_for(resolved, connect_timeout_s))
+    chat = to_chat_request(
+        incoming.payload or {},
+        resolved.upstream_model,
+        incoming.stream,
+        max_tokens_cap=route.max_tokens,
+        token_field=route.token_field,
+    )
+    return client.build_request(
+        "POST",
+        route.endpoint + "/chat/completions",
+        content=orjson.dumps(chat),
+        headers=auth_headers(route.api_key_env),
+        timeout=timeout_for(resolved, connect_timeout_s),
+    )
 
 
 def auth_headers(key_env: str | None) -> dict[str, str]:
@@ -68,13 +88,17 @@ def auth_headers(key_env: str | None) -> dict[str, str]:
     return headers
 
 
-async def translate_reply(response: httpx.Response, payload: dict[str, Any], resolved: Resolved, stream: bool,
-                          started: float) -> UpstreamReply:
+async def translate_reply(
+    response: httpx.Response, payload: dict[str, Any], resolved: Resolved, stream: bool, started: float
+) -> UpstreamReply:
     headers_at = time.perf_counter()
     status = response.status_code
     if status < 400 and stream and is_event_stream(response):
-        translator = ChatStreamTranslator(resolved.requested_model, tool_name_map(payload),
-                                          fallback_input_tokens=estimate_input_tokens(payload))
+        translator = ChatStreamTranslator(
+            resolved.requested_model,
+            tool_name_map(payload),
+            fallback_input_tokens=estimate_input_tokens(payload),
+        )
         return UpstreamReply(200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at)
     body = await read_body(response)
     reply = whole_answer(status, body, payload, resolved, stream)
@@ -83,8 +107,9 @@ async def translate_reply(response: httpx.Response, payload: dict[str, Any], res
     return reply
 
 
-def whole_answer(status: int, body: bytes, payload: dict[str, Any], resolved: Resolved,
-                 stream: bool) -> UpstreamReply:
+def whole_answer(
+    status: int, body: bytes, payload: dict[str, Any], resolved: Resolved, stream: bool
+) -> UpstreamReply:
     if status >= 400:
         mapped_status, error = from_openai_error(status, body)
         return answer_json(mapped_status, error)

@@ -22,7 +22,9 @@ PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Quart:
     settings = config.settings
-    state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path)
+    state = ServerState(
+        config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path
+    )
     app = Quart("cco")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=600)
     app.extensions["cco"] = state
@@ -51,7 +53,7 @@ def register_guards(app: Quart, state: ServerState) -> None:
 
 
 def is_local_only(path: str) -> bool:
-    return path.startswith("/api/") and path != "/api/hello" or path == "/metrics"
+    return (path.startswith("/api/") and path != "/api/hello") or path == "/metrics"
 
 
 def register_errors(app: Quart) -> None:
@@ -59,7 +61,9 @@ def register_errors(app: Quart) -> None:
     async def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         if status == 413:
-            return error_response(413, "request body exceeds the configured max_body_bytes", "request_too_large")
+            return error_response(
+                413, "request body exceeds the configured max_body_bytes", "request_too_large"
+            )
         return error_response(status, error.description or error.name)
 
     @app.errorhandler(Exception)

@@ -51,13 +51,19 @@ def requested_mode(incoming: Incoming) -> CacheMode:
 
 
 def plan_for(incoming: Incoming, resolved: Resolved, settings: CacheSettings, secret: bytes) -> CachePlan:
-    if not (settings.enabled and resolved.route.cache and incoming.path == CACHEABLE_PATH and incoming.payload):
+    if not (
+        settings.enabled and resolved.route.cache and incoming.path == CACHEABLE_PATH and incoming.payload
+    ):
         return OFF
     mode = requested_mode(incoming)
     if mode == "bypass":
         return CachePlan("bypass")
-    scope = credential_scope_of(incoming.header(b"x-api-key"), incoming.header(b"authorization"), secret,
-                                "shared" if settings.scope == "shared" else "credential")
+    scope = credential_scope_of(
+        incoming.header(b"x-api-key"),
+        incoming.header(b"authorization"),
+        secret,
+        "shared" if settings.scope == "shared" else "credential",
+    )
     return CachePlan(mode, scope, key_for(incoming, resolved))
 
 

@@ -40,7 +40,9 @@ def chain_for(config: Config, incoming: Incoming) -> list[Resolved]:
     return attempt_chain(config.routes, incoming.model)
 
 
-async def forward(client: httpx.AsyncClient, config: Config, incoming: Incoming, chain: list[Resolved]) -> Forwarded:
+async def forward(
+    client: httpx.AsyncClient, config: Config, incoming: Incoming, chain: list[Resolved]
+) -> Forwarded:
     attempts = 0
     for index, resolved in enumerate(chain):
         last = index == len(chain) - 1
@@ -50,20 +52,29 @@ async def forward(client: httpx.AsyncClient, config: Config, incoming: Incoming,
             attempts += 1
             if last or error.status not in RETRYABLE_TRANSPORT:
                 raise
-            log.warning("%s failed (%s); falling back to %s", resolved.requested_model, error.message,
-                        chain[index + 1].requested_model)
+            log.warning(
+                "%s failed (%s); falling back to %s",
+                resolved.requested_model,
+                error.message,
+                chain[index + 1].requested_model,
+            )
             continue
         attempts += tries
         if last or reply.status not in resolved.route.fallback_on:
             return Forwarded(reply, resolved, attempts)
-        log.warning("%s answered %d; falling back to %s", resolved.requested_model, reply.status,
-                    chain[index + 1].requested_model)
+        log.warning(
+            "%s answered %d; falling back to %s",
+            resolved.requested_model,
+            reply.status,
+            chain[index + 1].requested_model,
+        )
         await discard(reply)
     raise AssertionError("unreachable: the last attempt always returns or raises")
 
 
-async def try_model(client: httpx.AsyncClient, config: Config, incoming: Incoming, resolved: Resolved,
-                    retry: bool) -> tuple[UpstreamReply, int]:
+async def try_model(
+    client: httpx.AsyncClient, config: Config, incoming: Incoming, resolved: Resolved, retry: bool
+) -> tuple[UpstreamReply, int]:
     """One call, and when a fallback exists and the upstream asks to wait briefly, one more."""
     reply = await dispatch.send(client, incoming, resolved, config.settings.connect_timeout_s)
     wait = retry_after(reply) if retry and reply.status in resolved.route.fallback_on else None

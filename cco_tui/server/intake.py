@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import orjson
 from quart import request
@@ -11,6 +11,9 @@ from quart import request
 from cco_tui.errors import ProxyError
 from cco_tui.server.exchange import Incoming
 from cco_tui.server.headers import header_value
+
+if TYPE_CHECKING:
+    from hypercorn.typing import HTTPScope
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
 
@@ -20,10 +23,10 @@ def new_request_id() -> str:
 
 
 async def read_incoming(max_body_bytes: int) -> Incoming:
-    scope = request.scope
+    scope = cast("HTTPScope", request.scope)
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
-    body = await request.get_data(cache=False)
+    body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
     return Incoming(
         request_id=new_request_id(),
         method=scope["method"],

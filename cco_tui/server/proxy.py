@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from quart import Response
+from werkzeug.datastructures import Headers
 
 from cco_tui.cache.coalesce import Flight, FlightFailed
 from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
@@ -43,7 +44,7 @@ def stamp(response: Response, request_id: str, overhead_ms: float) -> None:
     response.headers["x-cco-overhead-ms"] = f"{overhead_ms:.3f}"
 
 
-def as_text(headers: RawHeaders) -> list[tuple[str, str]]:
+def as_text(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
 
 
@@ -54,7 +55,9 @@ class Exchange:
         self.state = state
         self.incoming = incoming
         self.chain = chain_for(state.config, incoming)
-        self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
+        self.plan: CachePlan = plan_for(
+            incoming, self.chain[0], state.config.settings.cache, state.scope_secret
+        )
 
     async def run(self) -> Response:
         try:
@@ -85,21 +88,35 @@ class Exchange:
 
     def from_entry(self, entry: CacheEntry) -> Response:
         body, content_type = replay(entry, stream=self.incoming.stream)
-        self.finish(Served(200, self.chain[0].route.provider, entry.model, "hit"),
-                    Observed(usage=dict(entry.usage), complete=True, response_bytes=len(body),
-                             finished_at=time.perf_counter()))
+        self.finish(
+            Served(200, self.chain[0].route.provider, entry.model, "hit"),
+            Observed(
+                usage=dict(entry.usage),
+                complete=True,
+                response_bytes=len(body),
+                finished_at=time.perf_counter(),
+            ),
+        )
         return self.response(body, 200, [("content-type", content_type)], "hit", entry.model)
 
     async def follow(self, flight: Flight) -> Response:
         follower = flight.follow()
-        head = await follower.head()  # waits for the first chunk too: past this point the follower is committed
+        head = (
+            await follower.head()
+        )  # waits for the first chunk too: past this point the follower is committed
         self.state.cache.count_coalesced()
         model = self.chain[0].requested_model
         headers = as_text(head.headers)
         if self.incoming.stream and head.is_stream:
             watcher = StreamWatcher(False, None)
-            stream = watched_stream(follower, watcher, head.status, lambda seen: self.finish(
-                Served(head.status, self.chain[0].route.provider, model, "hit"), seen))
+            stream = watched_stream(
+                follower,
+                watcher,
+                head.status,
+                lambda seen: self.finish(
+                    Served(head.status, self.chain[0].route.provider, model, "hit"), seen
+                ),
+            )
             return self.response(stream, head.status, headers, "hit", model)
         raw = await follower.read_all()
         as_json = body_as_json(raw, head.is_stream)
@@ -125,35 +142,65 @@ class Exchange:
         headers = downstream_headers(reply.headers)
         if flight is not None:
             flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
-        served = Served(reply.status, forwarded.resolved.route.provider, forwarded.resolved.requested_model,
-                        "miss" if self.plan.mode == "normal" else self.plan.mode, forwarded.attempts,
-                        reply.upstream_started)
+        served = Served(
+            reply.status,
+            forwarded.resolved.route.provider,
+            forwarded.resolved.requested_model,
+            "miss" if self.plan.mode == "normal" else self.plan.mode,
+            forwarded.attempts,
+            reply.upstream_started,
+        )
         keep = self.plan.writes and forwarded.resolved is self.chain[0] and 200 <= reply.status < 300
         if reply.chunks is None:
             return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
         watcher = StreamWatcher(keep, flight)
-        stream = watched_stream(reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight))
+        stream = watched_stream(
+            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight)
+        )
         if flight is not None:
             flight.bind(stream)
-        return self.response(stream, reply.status, as_text(headers), served.cache_status, served.served_model,
-                             self.overhead_ms(reply.upstream_started, reply.headers_at))
+        return self.response(
+            stream,
+            reply.status,
+            as_text(headers),
+            served.cache_status,
+            served.served_model,
+            self.overhead_ms(reply.upstream_started, reply.headers_at),
+        )
 
-    def relay_body(self, body: bytes, served: Served, headers: RawHeaders, keep: bool, flight: Flight | None,
-                   headers_at: float) -> Response:
+    def relay_body(
+        self,
+        body: bytes,
+        served: Served,
+        headers: RawHeaders,
+        keep: bool,
+        flight: Flight | None,
+        headers_at: float,
+    ) -> Response:
         observed = observe_json(served.status, body, keep)
         served.upstream_finished = observed.finished_at
         if flight is not None:
             flight.publish(body)
         self.conclude(served, observed, flight)
-        return self.response(body, served.status, as_text(headers), served.cache_status, served.served_model,
-                             self.overhead_ms(served.upstream_started or 0.0, headers_at))
+        return self.response(
+            body,
+            served.status,
+            as_text(headers),
+            served.cache_status,
+            served.served_model,
+            self.overhead_ms(served.upstream_started or 0.0, headers_at),
+        )
 
     def conclude(self, served: Served, observed: Observed, flight: Flight | None) -> None:
         """The answer is complete (or ended): store it if it may be, release followers, record the request."""
         entry = None
         if observed.complete and observed.body is not None:
-            entry = CacheEntry.create(observed.body, is_stream=observed.is_stream, usage=observed.usage,
-                                      model=served.served_model or "")
+            entry = CacheEntry.create(
+                observed.body,
+                is_stream=observed.is_stream,
+                usage=observed.usage,
+                model=served.served_model or "",
+            )
             self.state.store(self.plan.scope, self.plan.key, entry)
         if flight is not None:
             flight.finish(observed.complete, entry)
@@ -163,10 +210,17 @@ class Exchange:
 
     # --- response and record ----------------------------------------------------------------------------------
 
-    def response(self, body: bytes | AsyncIterator[bytes], status: int, headers: list[tuple[str, str]],
-                 cache_status: str, served_model: str | None, overhead_ms: float | None = None) -> Response:
+    def response(
+        self,
+        body: bytes | AsyncIterator[bytes],
+        status: int,
+        headers: list[tuple[str, str]],
+        cache_status: str,
+        served_model: str | None,
+        overhead_ms: float | None = None,
+    ) -> Response:
         """`overhead_ms` excludes upstream time; without it (nothing went upstream) all elapsed time is ours."""
-        response = Response(body, status=status, headers=headers)
+        response = Response(body, status=status, headers=Headers(headers))
         response.timeout = None  # a stream may legitimately run for many minutes
         if self.incoming.path == "/v1/messages":
             response.headers["x-cco-cache"] = cache_status
@@ -182,8 +236,14 @@ class Exchange:
     def finish(self, served: Served, observed: Observed) -> None:
         record = new_record(self.incoming)
         fill_outcome(record, served, observed.usage, observed.error_type)
-        fill_timing(record, self.incoming, served, observed.first_byte_at, observed.finished_at,
-                    observed.response_bytes)
+        fill_timing(
+            record,
+            self.incoming,
+            served,
+            observed.first_byte_at,
+            observed.finished_at,
+            observed.response_bytes,
+        )
         self.state.record(record)
 
     def record_error(self, error: ProxyError) -> None:

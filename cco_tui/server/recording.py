@@ -45,7 +45,9 @@ def attribute(incoming: Incoming) -> tuple[str, str | None]:
     return project_from_request({PROJECT_HEADER: named} if named else {}, incoming.payload)
 
 
-def fill_outcome(record: RequestRecord, served: Served, usage: dict[str, Any], error_type: str | None) -> None:
+def fill_outcome(
+    record: RequestRecord, served: Served, usage: dict[str, Any], error_type: str | None
+) -> None:
     record.status = served.status
     record.provider = served.provider
     record.served_model = served.served_model
@@ -59,8 +61,14 @@ def fill_outcome(record: RequestRecord, served: Served, usage: dict[str, Any], e
         record.set_usage(usage_from_anthropic(usage))
 
 
-def fill_timing(record: RequestRecord, incoming: Incoming, served: Served, first_byte: float | None,
-                finished: float, response_bytes: int) -> None:
+def fill_timing(
+    record: RequestRecord,
+    incoming: Incoming,
+    served: Served,
+    first_byte: float | None,
+    finished: float,
+    response_bytes: int,
+) -> None:
     to_ms = 1000.0
     record.latency_ms = (finished - incoming.t0) * to_ms
     record.ttfb_ms = ((first_byte or finished) - incoming.t0) * to_ms

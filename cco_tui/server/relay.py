@@ -23,7 +23,9 @@ class Observed:
 
     usage: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
-    complete: bool = False  # a whole, successful answer: a 2xx JSON body, or a stream that reached message_stop
+    complete: bool = (
+        False  # a whole, successful answer: a 2xx JSON body, or a stream that reached message_stop
+    )
     is_stream: bool = False  # the body is SSE (else JSON)
     error_type: str | None = None
     body: bytes | None = None  # kept only when the cache wants it
@@ -36,8 +38,13 @@ def observe_json(status: int, body: bytes, keep: bool) -> Observed:
     document = parse_object(body)
     usage = document.get("usage") if isinstance(document.get("usage"), dict) else {}
     error = document.get("error") if document.get("type") == "error" else None
-    observed = Observed(usage=usage or {}, model=document.get("model"), body=body if keep else None,
-                        response_bytes=len(body), finished_at=time.perf_counter())
+    observed = Observed(
+        usage=usage or {},
+        model=document.get("model"),
+        body=body if keep else None,
+        response_bytes=len(body),
+        finished_at=time.perf_counter(),
+    )
     observed.complete = 200 <= status < 300 and document.get("type") == "message"
     observed.error_type = error.get("type") if isinstance(error, dict) else None
     return observed
@@ -84,8 +91,9 @@ class StreamWatcher:
         return observed
 
 
-async def watched_stream(chunks: AsyncIterator[bytes], watcher: StreamWatcher, status: int,
-                         on_end: Callable[[Observed], None]) -> AsyncIterator[bytes]:
+async def watched_stream(
+    chunks: AsyncIterator[bytes], watcher: StreamWatcher, status: int, on_end: Callable[[Observed], None]
+) -> AsyncIterator[bytes]:
     """Relay `chunks`; when the stream ends for any reason (done, upstream error, client gone) call on_end once."""
     try:
         async for chunk in chunks:

@@ -52,13 +52,17 @@ class ServerState:
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
-    persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
+    persistent: PersistentTier | None = (
+        None  # cache.persist: a SQLite copy of the cache that survives restarts
+    )
     _client: httpx.AsyncClient | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
-        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
+        self.inflight = InFlight(
+            max_buffer_bytes=self.cache.max_entry_bytes
+        )  # followers ⊆ what could be cached
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.metrics.watch_writer(self.writer.stats)
 
@@ -71,16 +75,24 @@ class ServerState:
     async def open(self) -> None:
         await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
         if self.config.settings.cache.persist:
-            await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
+            await asyncio.to_thread(
+                self._open_persistent
+            )  # before serving: nothing else touches the cache yet
         self._client = make_client(self.config.settings.connect_timeout_s)
 
     def _open_persistent(self) -> None:
         settings = self.config.settings.cache
-        self.persistent = PersistentTier(persistent_cache_path(self.db_path), max_bytes=settings.max_bytes,
-                                         ttl_seconds=settings.ttl_seconds)
+        self.persistent = PersistentTier(
+            persistent_cache_path(self.db_path),
+            max_bytes=settings.max_bytes,
+            ttl_seconds=settings.ttl_seconds,
+        )
         self.scope_secret = self.persistent.scope_secret()  # scopes must match the stored entries'
-        log.info("restored %d cached answers from %s", warm(self.cache, self.persistent.load()),
-                 self.persistent.path)
+        log.info(
+            "restored %d cached answers from %s",
+            warm(self.cache, self.persistent.load()),
+            self.persistent.path,
+        )
 
     async def close(self) -> None:
         if self._client is not None:

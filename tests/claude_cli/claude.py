@@ -16,17 +16,24 @@ REPO = Path(__file__).resolve().parents[2]
 
 def claude_binary() -> str:
     """CLAUDE_BIN, then the copy .ci/run installs under tools/, then PATH. In CI a missing CLI is a failure."""
-    candidates = [os.environ.get("CLAUDE_BIN"), str(REPO / "tools/node_modules/.bin/claude"), shutil.which("claude")]
+    candidates = [
+        os.environ.get("CLAUDE_BIN"),
+        str(REPO / "tools/node_modules/.bin/claude"),
+        shutil.which("claude"),
+    ]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
             return candidate
     if os.environ.get("CI"):
         pytest.fail("the Claude Code CLI is not installed (run .ci/run, which installs it under tools/)")
-    pytest.skip("the Claude Code CLI is not installed; `npm install --prefix tools @anthropic-ai/claude-code`")
+    pytest.skip(
+        "the Claude Code CLI is not installed; `npm install --prefix tools @anthropic-ai/claude-code`"
+    )
 
 
-def run_claude(base_url: str, cwd: Path, home: Path, *args: str, env: dict[str, str] | None = None,
-               timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_claude(
+    base_url: str, cwd: Path, home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     home.mkdir(parents=True, exist_ok=True)
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -38,8 +45,15 @@ def run_claude(base_url: str, cwd: Path, home: Path, *args: str, env: dict[str, 
         "CLAUDE_CODE_MAX_RETRIES": "1",
         **(env or {}),
     }
-    return subprocess.run([claude_binary(), *args], cwd=cwd, env=environment, capture_output=True, text=True,
-                          timeout=timeout, check=False)
+    return subprocess.run(
+        [claude_binary(), *args],
+        cwd=cwd,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def run_json(base_url: str, cwd: Path, home: Path, prompt: str, *args: str, **kw: Any) -> dict[str, Any]:

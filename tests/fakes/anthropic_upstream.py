@@ -15,7 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-DEFAULT_USAGE = {"input_tokens": 25, "output_tokens": 12, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+DEFAULT_USAGE = {
+    "input_tokens": 25,
+    "output_tokens": 12,
+    "cache_creation_input_tokens": 0,
+    "cache_read_input_tokens": 0,
+}
 
 
 @dataclass
@@ -47,13 +52,22 @@ class Reply:
         return self.events is not None
 
 
-def message(text: str = "Hello from the fake upstream.", model: str = "claude-sonnet-4-6",
-            usage: dict[str, Any] | None = None, content: list[dict[str, Any]] | None = None,
-            stop_reason: str = "end_turn") -> dict[str, Any]:
+def message(
+    text: str = "Hello from the fake upstream.",
+    model: str = "claude-sonnet-4-6",
+    usage: dict[str, Any] | None = None,
+    content: list[dict[str, Any]] | None = None,
+    stop_reason: str = "end_turn",
+) -> dict[str, Any]:
     return {
-        "id": "msg_fake_0001", "type": "message", "role": "assistant", "model": model,
+        "id": "msg_fake_0001",
+        "type": "message",
+        "role": "assistant",
+        "model": model,
         "content": content if content is not None else [{"type": "text", "text": text}],
-        "stop_reason": stop_reason, "stop_sequence": None, "usage": {**DEFAULT_USAGE, **(usage or {})},
+        "stop_reason": stop_reason,
+        "stop_sequence": None,
+        "usage": {**DEFAULT_USAGE, **(usage or {})},
     }
 
 
@@ -62,8 +76,10 @@ def stream_events(msg: dict[str, Any], fragments: int = 3) -> list[tuple[str, An
     usage = msg["usage"]
     start_usage = {**usage, "output_tokens": 1}
     head = {**msg, "content": [], "stop_reason": None, "stop_sequence": None, "usage": start_usage}
-    events: list[tuple[str, Any]] = [("message_start", {"type": "message_start", "message": head}),
-                                     ("ping", {"type": "ping"})]
+    events: list[tuple[str, Any]] = [
+        ("message_start", {"type": "message_start", "message": head}),
+        ("ping", {"type": "ping"}),
+    ]
     for index, block in enumerate(msg["content"]):
         events.extend(_block_events(index, block, fragments))
     delta = {"stop_reason": msg["stop_reason"], "stop_sequence": msg.get("stop_sequence")}
@@ -90,13 +106,21 @@ def _block_events(index: int, block: dict[str, Any], fragments: int) -> list[tup
     events: list[tuple[str, Any]] = [
         ("content_block_start", {"type": "content_block_start", "index": index, "content_block": start})
     ]
-    events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
+    events += [
+        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas
+    ]
     events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     return events
 
 
-def error_reply(status: int, error_type: str, message_text: str, headers: dict[str, str] | None = None) -> Reply:
-    body = {"type": "error", "error": {"type": error_type, "message": message_text}, "request_id": "req_fake_err"}
+def error_reply(
+    status: int, error_type: str, message_text: str, headers: dict[str, str] | None = None
+) -> Reply:
+    body = {
+        "type": "error",
+        "error": {"type": error_type, "message": message_text},
+        "request_id": "req_fake_err",
+    }
     return Reply(status=status, body=body, headers={"request-id": "req_fake_err", **(headers or {})})
 
 
@@ -198,7 +222,9 @@ class FakeAnthropic:
 
 async def _send_json(reply: Reply, send: Any) -> None:
     body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-    headers = [(b"content-type", b"application/json")] + [(k.encode(), v.encode()) for k, v in reply.headers.items()]
+    headers = [(b"content-type", b"application/json")] + [
+        (k.encode(), v.encode()) for k, v in reply.headers.items()
+    ]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 
@@ -214,8 +240,12 @@ async def _lifespan(receive: Any, send: Any) -> None:
 
 
 def _models(path: str) -> dict[str, Any]:
-    model = {"type": "model", "id": "claude-sonnet-4-6", "display_name": "Claude Sonnet 4.6",
-             "created_at": "2025-09-29T00:00:00Z"}
+    model = {
+        "type": "model",
+        "id": "claude-sonnet-4-6",
+        "display_name": "Claude Sonnet 4.6",
+        "created_at": "2025-09-29T00:00:00Z",
+    }
     if path.rstrip("/") != "/v1/models":
         return {**model, "id": path.rsplit("/", 1)[-1]}
     return {"data": [model], "has_more": False, "first_id": model["id"], "last_id": model["id"]}

@@ -54,13 +54,28 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
 
 
 @contextmanager
-def headless_cco(config_dir: Path, db_path: Path, *extra: str, env: dict[str, str] | None = None) -> Iterator[CcoProcess]:
+def headless_cco(
+    config_dir: Path, db_path: Path, *extra: str, env: dict[str, str] | None = None
+) -> Iterator[CcoProcess]:
     port = free_port()
-    args = [sys.executable, "-m", "cco_tui", "--headless", "--port", str(port), "--config", str(config_dir),
-            "--db", str(db_path), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "cco_tui",
+        "--headless",
+        "--port",
+        str(port),
+        "--config",
+        str(config_dir),
+        "--db",
+        str(db_path),
+        *extra,
+    ]
     log_path = db_path.with_name(f"cco-{port}.log")
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})}
+        )
     cco = CcoProcess(process, port, f"http://127.0.0.1:{port}", log_path)
     try:
         try:

@@ -20,7 +20,9 @@ KEY = {"x-api-key": "sk-ant-test"}
 
 
 @pytest.fixture
-def small_cco(tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]) -> Iterator[ThreadedServer]:
+def small_cco(
+    tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]
+) -> Iterator[ThreadedServer]:
     settings = {"max_body_bytes": 2000, "allowed_origins": ["https://allowed.example"]}
     config = load_config(str(write_config(tmp_path / "c", fake_upstream[1].url, settings=settings)))
     with running(create_app(config, tmp_path / "cco.db")) as server:
@@ -44,8 +46,11 @@ def assert_still_serving(server: ThreadedServer) -> None:
 
 
 def post(server: ThreadedServer, content: bytes, **headers: str) -> httpx.Response:
-    return httpx.post(server.url + "/v1/messages", content=content,
-                      headers={"content-type": "application/json", **KEY, **headers})
+    return httpx.post(
+        server.url + "/v1/messages",
+        content=content,
+        headers={"content-type": "application/json", **KEY, **headers},
+    )
 
 
 def test_malformed_json(small_cco: ThreadedServer, fake: FakeAnthropic) -> None:
@@ -80,15 +85,19 @@ def test_oversized_chunked_body(small_cco: ThreadedServer) -> None:
             yield b"y" * 1000
         yield b'"}'
 
-    response = httpx.post(small_cco.url + "/v1/messages", content=chunks(),
-                          headers={"content-type": "application/json", **KEY})
+    response = httpx.post(
+        small_cco.url + "/v1/messages", content=chunks(), headers={"content-type": "application/json", **KEY}
+    )
     assert_error(response, 413, "request_too_large")
     assert_still_serving(small_cco)
 
 
 def test_wrong_content_type(small_cco: ThreadedServer) -> None:
-    response = httpx.post(small_cco.url + "/v1/messages", content=b"model=claude", headers={
-        "content-type": "application/x-www-form-urlencoded", **KEY})
+    response = httpx.post(
+        small_cco.url + "/v1/messages",
+        content=b"model=claude",
+        headers={"content-type": "application/x-www-form-urlencoded", **KEY},
+    )
     assert_error(response, 400, "invalid_request_error")
     assert "Content-Type" in response.json()["error"]["message"]
     assert_still_serving(small_cco)

@@ -20,7 +20,8 @@ from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, message, stream
 from tests.fakes.serve import ThreadedServer, running
 
 BODY: dict[str, Any] = {
-    "model": "claude-sonnet-4-6", "max_tokens": 64,
+    "model": "claude-sonnet-4-6",
+    "max_tokens": 64,
     "messages": [{"role": "user", "content": "What is 2+2?"}],
     "tools": [{"name": "calc", "description": "math", "input_schema": {"type": "object"}}],
     "metadata": {"user_id": "session-A"},
@@ -70,13 +71,18 @@ def test_metadata_and_session_header_do_not_matter(cache_cco: ThreadedServer, fa
     assert fake.count() == 1
 
 
-@pytest.mark.parametrize("variant", [
-    {"model": "claude-opus-4-8"},
-    {"messages": [{"role": "user", "content": "What is 3+3?"}]},
-    {"tools": []},
-    {"max_tokens": 65},
-])
-def test_answer_relevant_changes_miss(cache_cco: ThreadedServer, fake: FakeAnthropic, variant: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {"model": "claude-opus-4-8"},
+        {"messages": [{"role": "user", "content": "What is 3+3?"}]},
+        {"tools": []},
+        {"max_tokens": 65},
+    ],
+)
+def test_answer_relevant_changes_miss(
+    cache_cco: ThreadedServer, fake: FakeAnthropic, variant: dict[str, Any]
+) -> None:
     post(cache_cco, BODY)
     assert post(cache_cco, changed(**variant)).headers["x-cco-cache"] == "miss"
     assert fake.count() == 2
@@ -108,10 +114,15 @@ def test_shared_scope_shares(tmp_path: Path, fake_upstream) -> None:
     assert fake.count() == 1
 
 
-def test_stream_is_stored_and_replayed_as_stream_and_json(cache_cco: ThreadedServer, fake: FakeAnthropic) -> None:
+def test_stream_is_stored_and_replayed_as_stream_and_json(
+    cache_cco: ThreadedServer, fake: FakeAnthropic
+) -> None:
     tool = {"type": "tool_use", "id": "toolu_9", "name": "calc", "input": {"expr": "2+2", "digits": [1, 2]}}
-    original = message(content=[{"type": "text", "text": "Computing."}, tool], stop_reason="tool_use",
-                       usage={"input_tokens": 300, "output_tokens": 40, "cache_read_input_tokens": 1000})
+    original = message(
+        content=[{"type": "text", "text": "Computing."}, tool],
+        stop_reason="tool_use",
+        usage={"input_tokens": 300, "output_tokens": 40, "cache_read_input_tokens": 1000},
+    )
     fake.then(Reply(events=stream_events(original, fragments=4)))
     client = anthropic.Anthropic(base_url=cache_cco.url, api_key=KEY_A["x-api-key"], max_retries=0)
     params: dict[str, Any] = {k: v for k, v in BODY.items() if k != "metadata"}
@@ -143,7 +154,9 @@ def test_json_answer_replayed_as_stream(cache_cco: ThreadedServer, fake: FakeAnt
 
 
 @pytest.mark.parametrize("broken", ["cut", "error_event"])
-def test_incomplete_streams_are_not_stored(cache_cco: ThreadedServer, fake: FakeAnthropic, broken: str) -> None:
+def test_incomplete_streams_are_not_stored(
+    cache_cco: ThreadedServer, fake: FakeAnthropic, broken: str
+) -> None:
     events = stream_events(message())
     if broken == "cut":
         fake.then(Reply(events=events[:-2], cut=True))
@@ -181,7 +194,9 @@ def test_route_and_settings_can_turn_the_cache_off(tmp_path: Path, fake_upstream
     for server in serve_with(tmp_path / "a", upstream, {"enabled": False}):
         post(server, BODY)
         assert post(server, BODY).headers["x-cco-cache"] == "off"
-    routes = [{"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "cache": False}]
+    routes = [
+        {"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "cache": False}
+    ]
     config = load_config(str(write_config(tmp_path / "b", upstream.url, routes=routes)))
     with running(create_app(config, tmp_path / "b.db")) as server:
         post(server, BODY)
@@ -209,8 +224,16 @@ def test_byte_bound_evicts_and_stats_and_clear(tmp_path: Path, fake_upstream) ->
         assert stats["bytes"] <= stats["max_bytes"] == 40_000
         assert stats["evictions"] > 0
         assert 0 < stats["entries"] < 60
-        assert set(stats) >= {"entries", "bytes", "max_bytes", "hits", "misses", "hit_rate", "evictions",
-                              "coalesced"}
+        assert set(stats) >= {
+            "entries",
+            "bytes",
+            "max_bytes",
+            "hits",
+            "misses",
+            "hit_rate",
+            "evictions",
+            "coalesced",
+        }
         cleared = httpx.post(server.url + "/api/cache/clear").json()
         assert cleared == {"cleared": stats["entries"]}
         assert httpx.get(server.url + "/api/cache/stats").json()["entries"] == 0
@@ -218,19 +241,26 @@ def test_byte_bound_evicts_and_stats_and_clear(tmp_path: Path, fake_upstream) ->
 
 async def fire(server: ThreadedServer, body: dict[str, Any], count: int) -> list[httpx.Response]:
     async with httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=count)) as client:
-        return await asyncio.gather(*(client.post(server.url + "/v1/messages", json=body, headers=KEY_A)
-                                      for _ in range(count)))
+        return await asyncio.gather(
+            *(client.post(server.url + "/v1/messages", json=body, headers=KEY_A) for _ in range(count))
+        )
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_coalescing_twenty_identical_requests(cache_cco: ThreadedServer, fake: FakeAnthropic, stream: bool) -> None:
+def test_coalescing_twenty_identical_requests(
+    cache_cco: ThreadedServer, fake: FakeAnthropic, stream: bool
+) -> None:
     slow = message(text="one answer for everyone")
-    fake.then(Reply(events=stream_events(slow), delay_s=0.15) if stream else Reply(body=slow, head_delay_s=0.5))
+    fake.then(
+        Reply(events=stream_events(slow), delay_s=0.15) if stream else Reply(body=slow, head_delay_s=0.5)
+    )
     responses = asyncio.run(fire(cache_cco, changed(stream=stream), 20))
     assert fake.count() == 1
     assert all(r.status_code == 200 for r in responses)
     if stream:
-        assert all(b"one answer for everyone"[:8] in r.content and b"message_stop" in r.content for r in responses)
+        assert all(
+            b"one answer for everyone"[:8] in r.content and b"message_stop" in r.content for r in responses
+        )
         assert len({r.content for r in responses}) == 1
     else:
         assert all(r.json()["content"][0]["text"] == "one answer for everyone" for r in responses)
@@ -238,7 +268,9 @@ def test_coalescing_twenty_identical_requests(cache_cco: ThreadedServer, fake: F
     assert stats["coalesced"] + stats["hits"] == 19
 
 
-def test_followers_of_a_failed_leader_retry_themselves(cache_cco: ThreadedServer, fake: FakeAnthropic) -> None:
+def test_followers_of_a_failed_leader_retry_themselves(
+    cache_cco: ThreadedServer, fake: FakeAnthropic
+) -> None:
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     fake.then(Reply(status=529, body=error, head_delay_s=0.3))
     responses = asyncio.run(fire(cache_cco, BODY, 5))
@@ -265,4 +297,6 @@ def test_persistent_tier_survives_a_restart(tmp_path: Path, fake_upstream) -> No
     for server in serve_with(tmp_path, upstream, {"persist": True}):
         assert post(server, BODY).headers["x-cco-cache"] == "miss"
     assert fake.count() == 2
-    assert (tmp_path / "response-cache.sqlite").stat().st_mode & 0o077 == 0  # private: answers hold user content
+    assert (
+        tmp_path / "response-cache.sqlite"
+    ).stat().st_mode & 0o077 == 0  # private: answers hold user content

@@ -49,8 +49,11 @@ def ask(client: anthropic.Anthropic, **extra: object) -> anthropic.types.Message
 
 
 def test_non_stream_body_is_forwarded_byte_for_byte(client, fake: FakeAnthropic, capture: Capture) -> None:
-    reply = ask(client, metadata={"user_id": "u-1"}, system=[
-        {"type": "text", "text": "sys", "cache_control": {"type": "ephemeral"}}])
+    reply = ask(
+        client,
+        metadata={"user_id": "u-1"},
+        system=[{"type": "text", "text": "sys", "cache_control": {"type": "ephemeral"}}],
+    )
     assert reply.content[0].text == "Hello from the fake upstream."
     assert reply.usage.input_tokens == 25
     assert fake.last.body == capture.bodies[-1]
@@ -59,15 +62,17 @@ def test_non_stream_body_is_forwarded_byte_for_byte(client, fake: FakeAnthropic,
 
 def test_unknown_fields_and_key_order_survive(cco: ThreadedServer, fake: FakeAnthropic) -> None:
     body = b'{"zeta":1,"model":"claude-sonnet-4-6","max_tokens":5,  "messages":[],"future_field":{"a":[1,2]}}'
-    response = httpx.post(cco.url + "/v1/messages", content=body,
-                          headers={"content-type": "application/json", "x-api-key": "k"})
+    response = httpx.post(
+        cco.url + "/v1/messages", content=body, headers={"content-type": "application/json", "x-api-key": "k"}
+    )
     assert response.status_code == 200
     assert fake.last.body == body
 
 
 def test_stream_text_relayed(client, fake: FakeAnthropic, capture: Capture) -> None:
-    with client.messages.stream(model="claude-sonnet-4-6", max_tokens=100,
-                                messages=[{"role": "user", "content": "hi"}]) as stream:
+    with client.messages.stream(
+        model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
         text = stream.get_final_text()
         final = stream.get_final_message()
     assert text == "Hello from the fake upstream."
@@ -79,8 +84,9 @@ def test_stream_tool_use_fragments_reassemble(client, fake: FakeAnthropic) -> No
     tool = {"type": "tool_use", "id": "toolu_01", "name": "Bash", "input": TOOL_INPUT}
     msg = message(content=[{"type": "text", "text": "Let me look."}, tool], stop_reason="tool_use")
     fake.then(Reply(events=stream_events(msg, fragments=6)))
-    with client.messages.stream(model="claude-sonnet-4-6", max_tokens=100,
-                                messages=[{"role": "user", "content": "list"}]) as stream:
+    with client.messages.stream(
+        model="claude-sonnet-4-6", max_tokens=100, messages=[{"role": "user", "content": "list"}]
+    ) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "tool_use"
     assert final.content[1].type == "tool_use"
@@ -89,8 +95,12 @@ def test_stream_tool_use_fragments_reassemble(client, fake: FakeAnthropic) -> No
 
 def test_pings_and_events_arrive_in_order(cco: ThreadedServer, fake: FakeAnthropic) -> None:
     body = b'{"model":"claude-sonnet-4-6","max_tokens":5,"messages":[],"stream":true}'
-    with httpx.stream("POST", cco.url + "/v1/messages", content=body,
-                      headers={"content-type": "application/json", "x-api-key": "k"}) as response:
+    with httpx.stream(
+        "POST",
+        cco.url + "/v1/messages",
+        content=body,
+        headers={"content-type": "application/json", "x-api-key": "k"},
+    ) as response:
         raw = b"".join(response.iter_bytes())
     names = [line[7:] for line in raw.decode().splitlines() if line.startswith("event: ")]
     assert names[:2] == ["message_start", "ping"]
@@ -99,7 +109,9 @@ def test_pings_and_events_arrive_in_order(cco: ThreadedServer, fake: FakeAnthrop
 
 
 def test_count_tokens(client, fake: FakeAnthropic, capture: Capture) -> None:
-    result = client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "x"}])
+    result = client.messages.count_tokens(
+        model="claude-sonnet-4-6", messages=[{"role": "user", "content": "x"}]
+    )
     assert result.input_tokens == 42
     assert fake.last.path == "/v1/messages/count_tokens"
     assert fake.last.body == capture.bodies[-1]
@@ -113,10 +125,14 @@ def test_models_list_and_retrieve(client, fake: FakeAnthropic) -> None:
 
 
 def test_beta_query_and_headers_kept(client, fake: FakeAnthropic, capture: Capture) -> None:
-    client.beta.messages.create(model="claude-sonnet-4-6", max_tokens=10, betas=["context-1m-2025-08-07", "x-y"],
-                                messages=[{"role": "user", "content": "hi"}],
-                                extra_headers={"anthropic-custom": "kept", "x-claude-code-session-id": "s-1"},
-                                extra_query={"beta": "true"})  # what Claude Code sends
+    client.beta.messages.create(
+        model="claude-sonnet-4-6",
+        max_tokens=10,
+        betas=["context-1m-2025-08-07", "x-y"],
+        messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"anthropic-custom": "kept", "x-claude-code-session-id": "s-1"},
+        extra_query={"beta": "true"},
+    )  # what Claude Code sends
     received = fake.last
     assert received.query == b"beta=true"
     assert received.headers["anthropic-beta"] == "context-1m-2025-08-07,x-y"
@@ -130,16 +146,30 @@ def test_beta_query_and_headers_kept(client, fake: FakeAnthropic, capture: Captu
 
 def test_host_is_the_upstreams_not_ccos(cco: ThreadedServer, fake_upstream) -> None:
     fake, upstream = fake_upstream
-    httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "max_tokens": 1, "messages": []},
-               headers={"x-api-key": "k"})
+    httpx.post(
+        cco.url + "/v1/messages",
+        json={"model": "claude-x", "max_tokens": 1, "messages": []},
+        headers={"x-api-key": "k"},
+    )
     assert fake.last.headers["host"] == f"127.0.0.1:{upstream.port}"
 
 
 def test_upstream_response_headers_come_back(cco: ThreadedServer, fake: FakeAnthropic) -> None:
-    fake.then(Reply(body=message(), headers={"request-id": "req_abc", "anthropic-ratelimit-requests-remaining": "49",
-                                             "retry-after": "3"}))
-    response = httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "max_tokens": 1, "messages": []},
-                          headers={"x-api-key": "k"})
+    fake.then(
+        Reply(
+            body=message(),
+            headers={
+                "request-id": "req_abc",
+                "anthropic-ratelimit-requests-remaining": "49",
+                "retry-after": "3",
+            },
+        )
+    )
+    response = httpx.post(
+        cco.url + "/v1/messages",
+        json={"model": "claude-x", "max_tokens": 1, "messages": []},
+        headers={"x-api-key": "k"},
+    )
     assert response.headers["request-id"] == "req_abc"
     assert response.headers["anthropic-ratelimit-requests-remaining"] == "49"
     assert response.headers["retry-after"] == "3"

@@ -15,9 +15,13 @@ from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, message, stream
 from tests.fakes.process import headless_cco
 
 SECRET = "sk-ant-this-key-must-never-be-stored"
-USAGE = {"input_tokens": 1200, "output_tokens": 300, "cache_creation_input_tokens": 2000,
-         "cache_read_input_tokens": 50_000,
-         "cache_creation": {"ephemeral_5m_input_tokens": 1500, "ephemeral_1h_input_tokens": 500}}
+USAGE = {
+    "input_tokens": 1200,
+    "output_tokens": 300,
+    "cache_creation_input_tokens": 2000,
+    "cache_read_input_tokens": 50_000,
+    "cache_creation": {"ephemeral_5m_input_tokens": 1500, "ephemeral_1h_input_tokens": 500},
+}
 # claude-sonnet-4-6 list prices per MTok: input 3, output 15, 5m write 3.75, 1h write 6, cache read 0.30
 EXPECTED_COST = (1200 * 3 + 300 * 15 + 1500 * 3.75 + 500 * 6 + 50_000 * 0.30) / 1_000_000
 
@@ -29,15 +33,23 @@ def rows(db: Path) -> list[dict[str, Any]]:
 
 
 def body(stream: bool, text: str = "price me") -> dict[str, Any]:
-    return {"model": "claude-sonnet-4-6", "max_tokens": 50, "stream": stream,
-            "messages": [{"role": "user", "content": text}]}
+    return {
+        "model": "claude-sonnet-4-6",
+        "max_tokens": 50,
+        "stream": stream,
+        "messages": [{"role": "user", "content": text}],
+    }
 
 
 def send(url: str, payload: dict[str, Any], **headers: str) -> httpx.Response:
-    return httpx.post(url + "/v1/messages", json=payload, headers={"x-api-key": SECRET, **headers}, timeout=30)
+    return httpx.post(
+        url + "/v1/messages", json=payload, headers={"x-api-key": SECRET, **headers}, timeout=30
+    )
 
 
-def test_stream_and_json_give_the_same_priced_row(config_dir: Path, fake: FakeAnthropic, tmp_path: Path) -> None:
+def test_stream_and_json_give_the_same_priced_row(
+    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
+) -> None:
     answer = message(usage=USAGE)
     fake.then(Reply(body=answer), Reply(events=stream_events(answer)))
     db = tmp_path / "rows.db"
@@ -59,8 +71,9 @@ def test_stream_and_json_give_the_same_priced_row(config_dir: Path, fake: FakeAn
     assert SECRET.encode() not in db.read_bytes()
 
 
-def test_cache_hit_costs_nothing_and_saves_the_original(config_dir: Path, fake: FakeAnthropic,
-                                                         tmp_path: Path) -> None:
+def test_cache_hit_costs_nothing_and_saves_the_original(
+    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
+) -> None:
     fake.then(Reply(body=message(usage=USAGE)))
     db = tmp_path / "hits.db"
     with headless_cco(config_dir, db) as cco:
@@ -91,7 +104,9 @@ def test_working_directory_attribution(config_dir: Path, fake: FakeAnthropic, tm
     (repo / ".git").mkdir(parents=True)
     (repo / "src").mkdir()
     payload = body(False)
-    payload["system"] = [{"type": "text", "text": f"Primary working directory: {repo / 'src'}\nIs a git repo"}]
+    payload["system"] = [
+        {"type": "text", "text": f"Primary working directory: {repo / 'src'}\nIs a git repo"}
+    ]
     db = tmp_path / "attr.db"
     with headless_cco(config_dir, db) as cco:
         send(cco.url, payload)
@@ -108,14 +123,17 @@ async def flood(url: str, total: int, concurrency: int) -> list[int]:
 
         async def one(n: int) -> int:
             async with semaphore:
-                response = await client.post(url + "/v1/messages", json=body(n % 2 == 0, f"q{n}"),
-                                             headers={"x-api-key": SECRET})
+                response = await client.post(
+                    url + "/v1/messages", json=body(n % 2 == 0, f"q{n}"), headers={"x-api-key": SECRET}
+                )
                 return response.status_code
 
         return await asyncio.gather(*(one(n) for n in range(total)))
 
 
-def test_two_thousand_concurrent_requests_are_exactly_two_thousand_rows(tmp_path: Path, fake_upstream) -> None:
+def test_two_thousand_concurrent_requests_are_exactly_two_thousand_rows(
+    tmp_path: Path, fake_upstream
+) -> None:
     fake, upstream = fake_upstream
     fake.record = False
     config = write_config(tmp_path / "c", upstream.url)

@@ -21,9 +21,17 @@ from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, error_reply, me
 from tests.fakes.openai_upstream import FakeOpenAI, ToolCall, raw_stream, text_reply, tool_reply
 from tests.fakes.serve import ThreadedServer, running
 
-TOOLS = [{"name": "Bash", "description": "Run a shell command",
-          "input_schema": {"type": "object", "properties": {"command": {"type": "string"}},
-                           "required": ["command"]}}]
+TOOLS = [
+    {
+        "name": "Bash",
+        "description": "Run a shell command",
+        "input_schema": {
+            "type": "object",
+            "properties": {"command": {"type": "string"}},
+            "required": ["command"],
+        },
+    }
+]
 
 
 @dataclass
@@ -45,8 +53,12 @@ class Stack:
 
 def routes(anthropic_url: str, openai_url: str) -> list[dict[str, Any]]:
     return [
-        {"pattern": "^claude-opus", "provider": "anthropic", "endpoint": anthropic_url + "/v1",
-         "fallbacks": ["gpt-4o"]},
+        {
+            "pattern": "^claude-opus",
+            "provider": "anthropic",
+            "endpoint": anthropic_url + "/v1",
+            "fallbacks": ["gpt-4o"],
+        },
         {"pattern": "^claude-", "provider": "anthropic", "endpoint": anthropic_url + "/v1"},
         {"pattern": "gpt-*", "provider": "openai", "endpoint": openai_url + "/v1", "max_tokens": 16384},
         {"pattern": "ollama/*", "provider": "ollama", "endpoint": anthropic_url + "/v1", "model": "\\1"},
@@ -60,7 +72,9 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     fake_anthropic, fake_openai = FakeAnthropic(), FakeOpenAI()
     with running(fake_anthropic) as a_server, running(fake_openai) as o_server:
         config_dir = write_config(tmp_path / "c", a_server.url, routes=routes(a_server.url, o_server.url))
-        pricing = {"pricing": {"ollama/qwen3": {"input": 0, "output": 0, "savings_comparison": "claude-sonnet-4-6"}}}
+        pricing = {
+            "pricing": {"ollama/qwen3": {"input": 0, "output": 0, "savings_comparison": "claude-sonnet-4-6"}}
+        }
         (config_dir / "model-pricing.json").write_text(json.dumps(pricing))
         db = tmp_path / "cco.db"
         with running(create_app(load_config(str(config_dir)), db)) as cco:
@@ -68,12 +82,19 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 
 def test_openai_route_non_stream(stack: Stack) -> None:
-    stack.openai.then(text_reply("Bonjour from GPT", prompt_tokens=120, cached_tokens=100, completion_tokens=9))
-    reply = stack.client().messages.create(model="gpt-4o", max_tokens=20000, system="Be brief.",
-                                            messages=[{"role": "user", "content": "hi"}])
+    stack.openai.then(
+        text_reply("Bonjour from GPT", prompt_tokens=120, cached_tokens=100, completion_tokens=9)
+    )
+    reply = stack.client().messages.create(
+        model="gpt-4o", max_tokens=20000, system="Be brief.", messages=[{"role": "user", "content": "hi"}]
+    )
     assert reply.content[0].text == "Bonjour from GPT"
     assert reply.stop_reason == "end_turn"
-    assert (reply.usage.input_tokens, reply.usage.cache_read_input_tokens, reply.usage.output_tokens) == (20, 100, 9)
+    assert (reply.usage.input_tokens, reply.usage.cache_read_input_tokens, reply.usage.output_tokens) == (
+        20,
+        100,
+        9,
+    )
     sent = stack.openai.last
     assert sent.body["model"] == "gpt-4o"
     assert sent.body["max_tokens"] == 16384  # the route's cap
@@ -85,19 +106,22 @@ def test_openai_route_non_stream(stack: Stack) -> None:
 def test_openai_route_stream_text_and_header(stack: Stack) -> None:
     stack.openai.then(text_reply("streamed words from a chat model", fragment_chars=3))
     with stack.client().messages.with_streaming_response.create(
-            model="gpt-4o", max_tokens=100, stream=True, messages=[{"role": "user", "content": "hi"}]) as raw:
+        model="gpt-4o", max_tokens=100, stream=True, messages=[{"role": "user", "content": "hi"}]
+    ) as raw:
         assert raw.headers["x-cco-served-model"] == "gpt-4o"
         assert raw.headers["content-type"].startswith("text/event-stream")
-    with stack.client().messages.stream(model="gpt-4o", max_tokens=100,
-                                        messages=[{"role": "user", "content": "again"}]) as stream:
+    with stack.client().messages.stream(
+        model="gpt-4o", max_tokens=100, messages=[{"role": "user", "content": "again"}]
+    ) as stream:
         assert stream.get_final_text() == "Hello from the fake OpenAI upstream."
 
 
 def test_openai_route_stream_tool_use(stack: Stack) -> None:
     call = ToolCall("Bash", json.dumps({"command": "ls -la /srv", "timeout": 30}), "call_1")
     stack.openai.then(tool_reply(call, fragment_chars=4))
-    with stack.client().messages.stream(model="gpt-4o", max_tokens=100, tools=TOOLS,
-                                        messages=[{"role": "user", "content": "list"}]) as stream:
+    with stack.client().messages.stream(
+        model="gpt-4o", max_tokens=100, tools=TOOLS, messages=[{"role": "user", "content": "list"}]
+    ) as stream:
         final = stream.get_final_message()
     assert final.stop_reason == "tool_use"
     tool_use = next(block for block in final.content if block.type == "tool_use")
@@ -106,8 +130,9 @@ def test_openai_route_stream_tool_use(stack: Stack) -> None:
 
 
 def test_openai_route_count_tokens_is_an_estimate(stack: Stack) -> None:
-    counted = stack.client().messages.count_tokens(model="gpt-4o", tools=TOOLS,
-                                                   messages=[{"role": "user", "content": "hello " * 200}])
+    counted = stack.client().messages.count_tokens(
+        model="gpt-4o", tools=TOOLS, messages=[{"role": "user", "content": "hello " * 200}]
+    )
     assert counted.input_tokens > 150
     assert stack.openai.received == []
 
@@ -117,17 +142,33 @@ def test_openai_errors_become_anthropic_errors(stack: Stack) -> None:
 
     stack.openai.then(openai_error(429, "Rate limit reached", "rate_limit_exceeded", {"retry-after": "2"}))
     with pytest.raises(anthropic.RateLimitError) as caught:
-        stack.client().messages.create(model="gpt-4o", max_tokens=10, messages=[{"role": "user", "content": "x"}])
+        stack.client().messages.create(
+            model="gpt-4o", max_tokens=10, messages=[{"role": "user", "content": "x"}]
+        )
     assert caught.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
     assert caught.value.response.headers["retry-after"] == "2"
 
 
 def test_broken_openai_stream_ends_with_error_event(stack: Stack) -> None:
-    first = {"id": "c1", "object": "chat.completion.chunk", "model": "gpt-4o",
-             "choices": [{"index": 0, "delta": {"role": "assistant", "content": "partial"}, "finish_reason": None}]}
+    first = {
+        "id": "c1",
+        "object": "chat.completion.chunk",
+        "model": "gpt-4o",
+        "choices": [
+            {"index": 0, "delta": {"role": "assistant", "content": "partial"}, "finish_reason": None}
+        ],
+    }
     stack.openai.then(raw_stream([first], cut=True))
-    response = httpx.post(stack.cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-        "model": "gpt-4o", "max_tokens": 10, "stream": True, "messages": [{"role": "user", "content": "x"}]})
+    response = httpx.post(
+        stack.cco.url + "/v1/messages",
+        headers={"x-api-key": "k"},
+        json={
+            "model": "gpt-4o",
+            "max_tokens": 10,
+            "stream": True,
+            "messages": [{"role": "user", "content": "x"}],
+        },
+    )
     assert b"partial" in response.content
     assert b"event: error" in response.content
     assert b"message_stop" not in response.content
@@ -135,8 +176,11 @@ def test_broken_openai_stream_ends_with_error_event(stack: Stack) -> None:
 
 def test_ollama_route_passes_through_with_model_renamed(stack: Stack) -> None:
     body = b'{"model":"ollama/qwen3","max_tokens":5,"messages":[{"role":"user","content":"hi"}],"x_extra":1}'
-    response = httpx.post(stack.cco.url + "/v1/messages", content=body,
-                          headers={"content-type": "application/json", "x-api-key": "k"})
+    response = httpx.post(
+        stack.cco.url + "/v1/messages",
+        content=body,
+        headers={"content-type": "application/json", "x-api-key": "k"},
+    )
     assert response.status_code == 200
     sent = stack.anthropic.last.json()
     assert sent["model"] == "qwen3"
@@ -147,8 +191,11 @@ def test_ollama_route_passes_through_with_model_renamed(stack: Stack) -> None:
 def test_fallback_on_529_serves_from_the_next_model(stack: Stack) -> None:
     stack.anthropic.then(error_reply(529, "overloaded_error", "Overloaded"))
     stack.openai.then(text_reply("rescued by the fallback"))
-    response = httpx.post(stack.cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-        "model": "claude-opus-4-8", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]})
+    response = httpx.post(
+        stack.cco.url + "/v1/messages",
+        headers={"x-api-key": "k"},
+        json={"model": "claude-opus-4-8", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]},
+    )
     assert response.status_code == 200
     assert response.json()["content"][0]["text"] == "rescued by the fallback"
     assert response.headers["x-cco-served-model"] == "gpt-4o"
@@ -160,11 +207,19 @@ def test_fallback_on_529_serves_from_the_next_model(stack: Stack) -> None:
 def test_fallback_after_unreachable_primary(tmp_path: Path) -> None:
     fake_openai = FakeOpenAI().then(text_reply("from the fallback"))
     with running(fake_openai) as o_server:
-        config_dir = write_config(tmp_path / "c", "http://127.0.0.1:9",
-                                  routes=routes("http://127.0.0.1:9", o_server.url))
+        config_dir = write_config(
+            tmp_path / "c", "http://127.0.0.1:9", routes=routes("http://127.0.0.1:9", o_server.url)
+        )
         with running(create_app(load_config(str(config_dir)), tmp_path / "x.db")) as cco:
-            response = httpx.post(cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-                "model": "claude-opus-4-8", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]})
+            response = httpx.post(
+                cco.url + "/v1/messages",
+                headers={"x-api-key": "k"},
+                json={
+                    "model": "claude-opus-4-8",
+                    "max_tokens": 10,
+                    "messages": [{"role": "user", "content": "x"}],
+                },
+            )
     assert response.status_code == 200
     assert response.headers["x-cco-served-model"] == "gpt-4o"
 
@@ -172,8 +227,16 @@ def test_fallback_after_unreachable_primary(tmp_path: Path) -> None:
 def test_no_fallback_once_the_stream_started(stack: Stack) -> None:
     events = stream_events(message())[:3]
     stack.anthropic.then(Reply(events=events, cut=True))
-    response = httpx.post(stack.cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-        "model": "claude-opus-4-8", "max_tokens": 10, "stream": True, "messages": [{"role": "user", "content": "x"}]})
+    response = httpx.post(
+        stack.cco.url + "/v1/messages",
+        headers={"x-api-key": "k"},
+        json={
+            "model": "claude-opus-4-8",
+            "max_tokens": 10,
+            "stream": True,
+            "messages": [{"role": "user", "content": "x"}],
+        },
+    )
     assert response.status_code == 200
     assert b"event: error" in response.content
     assert stack.openai.received == []
@@ -181,8 +244,11 @@ def test_no_fallback_once_the_stream_started(stack: Stack) -> None:
 
 def test_retry_after_within_cap_retries_same_model_once(stack: Stack) -> None:
     stack.anthropic.then(error_reply(429, "rate_limit_error", "slow down", {"retry-after": "0"}))
-    response = httpx.post(stack.cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-        "model": "claude-opus-4-8", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]})
+    response = httpx.post(
+        stack.cco.url + "/v1/messages",
+        headers={"x-api-key": "k"},
+        json={"model": "claude-opus-4-8", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]},
+    )
     assert response.status_code == 200
     assert response.headers["x-cco-served-model"] == "claude-opus-4-8"
     assert stack.anthropic.count() == 2
@@ -192,8 +258,11 @@ def test_retry_after_within_cap_retries_same_model_once(stack: Stack) -> None:
 def test_free_local_model_records_savings(stack: Stack) -> None:
     usage = {"input_tokens": 10_000, "output_tokens": 2_000}
     stack.anthropic.then(Reply(body=message(usage=usage, model="qwen3")))
-    httpx.post(stack.cco.url + "/v1/messages", headers={"x-api-key": "k"}, json={
-        "model": "ollama/qwen3", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]})
+    httpx.post(
+        stack.cco.url + "/v1/messages",
+        headers={"x-api-key": "k"},
+        json={"model": "ollama/qwen3", "max_tokens": 10, "messages": [{"role": "user", "content": "x"}]},
+    )
     (row,) = stack.rows()
     assert row["cost_usd"] == 0
     assert row["saved_local_usd"] == pytest.approx((10_000 * 3 + 2_000 * 15) / 1_000_000)

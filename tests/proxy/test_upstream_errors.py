@@ -8,11 +8,11 @@ import anthropic
 import httpx
 import pytest
 
+from cco_tui.server.app import create_app
+from cco_tui.settings import load_config
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, error_reply, message, stream_events
 from tests.fakes.serve import ThreadedServer, running
-from cco_tui.server.app import create_app
-from cco_tui.settings import load_config
 
 CASES = [
     (400, "invalid_request_error", anthropic.BadRequestError),
@@ -24,8 +24,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("status", "error_type", "exception"), CASES)
-def test_error_status_type_and_headers_reach_the_sdk(cco: ThreadedServer, fake: FakeAnthropic, status: int,
-                                                     error_type: str, exception: type[Exception]) -> None:
+def test_error_status_type_and_headers_reach_the_sdk(
+    cco: ThreadedServer, fake: FakeAnthropic, status: int, error_type: str, exception: type[Exception]
+) -> None:
     fake.then(error_reply(status, error_type, f"upstream says {status}", {"retry-after": "7"}))
     client = anthropic.Anthropic(base_url=cco.url, api_key="k", max_retries=0)
     with pytest.raises(exception) as caught:
@@ -41,13 +42,15 @@ def test_error_status_type_and_headers_reach_the_sdk(cco: ThreadedServer, fake: 
 
 def test_error_event_mid_stream_reaches_the_sdk(cco: ThreadedServer, fake: FakeAnthropic) -> None:
     events = stream_events(message())[:4]
-    events.append(("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
+    events.append(
+        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    )
     fake.then(Reply(events=events))
     client = anthropic.Anthropic(base_url=cco.url, api_key="k", max_retries=0)
-    with pytest.raises(anthropic.APIStatusError) as caught:
-        with client.messages.stream(model="claude-x", max_tokens=5,
-                                    messages=[{"role": "user", "content": "hi"}]) as stream:
-            stream.get_final_message()
+    with pytest.raises(anthropic.APIStatusError) as caught, client.messages.stream(
+        model="claude-x", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        stream.get_final_message()
     assert "Overloaded" in str(caught.value)
 
 
@@ -69,8 +72,11 @@ def test_unreachable_upstream_is_502_and_server_keeps_serving(tmp_path) -> None:
     config = load_config(str(write_config(tmp_path / "c", closed_port_url)))
     with running(create_app(config, tmp_path / "cco.db")) as cco:
         for _ in range(2):
-            response = httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "messages": []},
-                                  headers={"x-api-key": "k"})
+            response = httpx.post(
+                cco.url + "/v1/messages",
+                json={"model": "claude-x", "messages": []},
+                headers={"x-api-key": "k"},
+            )
             assert response.status_code == 502
             assert response.json()["type"] == "error"
             assert response.json()["error"]["type"] == "api_error"
@@ -78,24 +84,39 @@ def test_unreachable_upstream_is_502_and_server_keeps_serving(tmp_path) -> None:
 
 
 def _slow_upstream_config(tmp_path, upstream: ThreadedServer):
-    routes = [{"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "timeout_ms": 300}]
+    routes = [
+        {"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "timeout_ms": 300}
+    ]
     return load_config(str(write_config(tmp_path / "c", upstream.url, routes=routes)))
 
 
 def test_upstream_timeout_before_headers_is_504(tmp_path) -> None:
     fake = FakeAnthropic().then(Reply(body=message(), head_delay_s=2.0))
-    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco:
-        response = httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "messages": []},
-                              headers={"x-api-key": "k"})
+    with (
+        running(fake) as upstream,
+        running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco,
+    ):
+        response = httpx.post(
+            cco.url + "/v1/messages", json={"model": "claude-x", "messages": []}, headers={"x-api-key": "k"}
+        )
         assert response.status_code == 504
         assert response.json()["error"]["type"] == "timeout_error"
-        assert httpx.post(cco.url + "/v1/messages", json={"model": "claude-x", "messages": []},
-                          headers={"x-api-key": "k"}).status_code == 200
+        assert (
+            httpx.post(
+                cco.url + "/v1/messages",
+                json={"model": "claude-x", "messages": []},
+                headers={"x-api-key": "k"},
+            ).status_code
+            == 200
+        )
 
 
 def test_upstream_stall_mid_stream_ends_with_error_event(tmp_path) -> None:
     fake = FakeAnthropic().then(Reply(events=stream_events(message()), delay_s=1.0))
-    with running(fake) as upstream, running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco:
+    with (
+        running(fake) as upstream,
+        running(create_app(_slow_upstream_config(tmp_path, upstream), tmp_path / "cco.db")) as cco,
+    ):
         body = {"model": "claude-x", "max_tokens": 5, "messages": [], "stream": True}
         response = httpx.post(cco.url + "/v1/messages", json=body, headers={"x-api-key": "k"})
     assert response.status_code == 200

@@ -41,6 +41,7 @@ class Settings:
     retry_after_cap_s: float = 5.0  # longest retry-after cco waits before retrying a model that has fallbacks
     allowed_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
+    analytics: bool = True  # record every request in the database (no prompt text, no keys)
     cache: CacheSettings = field(default_factory=CacheSettings)
 
 
@@ -169,6 +170,7 @@ def parse_settings(data: Any, file: str) -> Settings:
         retry_after_cap_s=reader.number("retry_after_cap_s", _DEFAULTS.retry_after_cap_s, minimum=-1),
         allowed_origins=reader.strings("allowed_origins"),
         allowed_hosts=reader.strings("allowed_hosts"),
+        analytics=reader.boolean("analytics", _DEFAULTS.analytics),
         cache=parse_cache_settings(reader.section("cache")),
     )
 

@@ -73,7 +73,8 @@ class ServerState:
         return self._client
 
     async def open(self) -> None:
-        await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
+        if self.config.settings.analytics:
+            await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
         if self.config.settings.cache.persist:
             await asyncio.to_thread(
                 self._open_persistent
@@ -120,7 +121,8 @@ class ServerState:
         task.add_done_callback(self._background.discard)
 
     def record(self, record: RequestRecord) -> None:
-        self.writer.submit(record)
+        if self.config.settings.analytics:
+            self.writer.submit(record)
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at

@@ -3,28 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from cco_tui import __version__
-from cco_tui.server import proxy
 from cco_tui.server.errors import error_response
+from cco_tui.server.front import ProxyFront
 from cco_tui.server.guards import is_loopback_address, make_policy
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
+from cco_tui.server.types import ASGIApp
 from cco_tui.settings import Config
-
-PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Quart:
     settings = config.settings
-    state = ServerState(
-        config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path
-    )
+    state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path)
     app = Quart("cco")
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=600)
     app.extensions["cco"] = state
@@ -36,6 +33,8 @@ def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Q
     register_cache_api(app, state)
     app.register_blueprint(stats_blueprint(db_path))
     app.register_blueprint(metrics_blueprint(state.metrics))
+    front = ProxyFront(cast("ASGIApp", app.asgi_app), state)
+    app.asgi_app = front  # type: ignore[assignment,method-assign]
     return app
 
 
@@ -61,9 +60,7 @@ def register_errors(app: Quart) -> None:
     async def http_error(error: HTTPException) -> Response:
         status = error.code or 500
         if status == 413:
-            return error_response(
-                413, "request body exceeds the configured max_body_bytes", "request_too_large"
-            )
+            return error_response(413, "request body exceeds the configured max_body_bytes", "request_too_large")
         return error_response(status, error.description or error.name)
 
     @app.errorhandler(Exception)
@@ -81,10 +78,6 @@ def register_routes(app: Quart, state: ServerState) -> None:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__, "uptime_s": round(state.uptime_s(), 3)}
-
-    @app.route("/v1/<path:rest>", methods=PROXY_METHODS)
-    async def forward(rest: str) -> Response:
-        return await proxy.handle(state)
 
 
 def register_cache_api(app: Quart, state: ServerState) -> None:

@@ -20,8 +20,8 @@ class Incoming:
     body: bytes  # exactly as received: forwarded untouched on the Anthropic path
     payload: dict[str, Any] | None  # the parsed body, when it is a JSON object
     remote_addr: str
-    t0: float = field(default_factory=time.perf_counter)
-    started_at: float = field(default_factory=time.time)
+    t0: float = field(default_factory=time.perf_counter)  # when the request arrived (perf_counter)
+    started_at: float = field(default_factory=time.time)  # the same moment, wall clock
 
     @property
     def model(self) -> str | None:
@@ -50,3 +50,13 @@ class UpstreamReply:
     @property
     def is_stream(self) -> bool:
         return self.chunks is not None
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """What cco answers: a whole body, or chunks to send as they come."""
+
+    status: int
+    headers: RawHeaders
+    body: bytes | None = None
+    chunks: AsyncIterator[bytes] | None = None

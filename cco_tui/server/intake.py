@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from typing import TYPE_CHECKING, Any, cast
+import time
+from typing import Any
 
 import orjson
-from quart import request
 
 from cco_tui.errors import ProxyError
 from cco_tui.server.exchange import Incoming
 from cco_tui.server.headers import header_value
-
-if TYPE_CHECKING:
-    from hypercorn.typing import HTTPScope
+from cco_tui.server.types import Receive, Scope
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
 
@@ -22,11 +20,14 @@ def new_request_id() -> str:
     return "cco_" + secrets.token_hex(12)
 
 
-async def read_incoming(max_body_bytes: int) -> Incoming:
-    scope = cast("HTTPScope", request.scope)
+class ClientGone(Exception):
+    """The client disconnected before its request body arrived: there is no one to answer."""
+
+
+async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, started: float) -> Incoming:
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
-    body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
+    body = await read_body(receive, max_body_bytes)
     return Incoming(
         request_id=new_request_id(),
         method=scope["method"],
@@ -36,13 +37,32 @@ async def read_incoming(max_body_bytes: int) -> Incoming:
         body=body,
         payload=parse_payload(scope["path"], headers, body),
         remote_addr=(scope.get("client") or ("", 0))[0],
+        t0=started,
+        started_at=time.time(),
     )
+
+
+async def read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body, refusing it as soon as it outgrows the limit (a chunked body has no declared length)."""
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise ProxyError(413, f"request body exceeds the {limit}-byte limit", "request_too_large")
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def check_declared_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
     declared = header_value(headers, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise ProxyError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit")
+        raise ProxyError(413, f"request body of {declared} bytes exceeds the {limit}-byte limit", "request_too_large")
 
 
 def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) -> dict[str, Any] | None:

@@ -3,49 +3,33 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
-
-from quart import Response
-from werkzeug.datastructures import Headers
+from collections.abc import AsyncIterator
 
 from cco_tui.cache.coalesce import Flight, FlightFailed
 from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
 from cco_tui.errors import ProxyError
 from cco_tui.server.cache_step import CachePlan, plan_for
-from cco_tui.server.exchange import Incoming
+from cco_tui.server.exchange import Incoming, Outgoing
 from cco_tui.server.forward import Forwarded, chain_for, forward
 from cco_tui.server.headers import RawHeaders, downstream_headers
-from cco_tui.server.intake import new_request_id, read_incoming
 from cco_tui.server.recording import Served, fill_outcome, fill_timing, new_record
 from cco_tui.server.relay import Observed, StreamWatcher, observe_json, watched_stream
 from cco_tui.server.state import ServerState
 
-JSON_TYPE = "application/json"
+JSON_TYPE = b"application/json"
 FOLLOW_ATTEMPTS = 3
-SSE_TYPE = "text/event-stream; charset=utf-8"
+SSE_TYPE = b"text/event-stream; charset=utf-8"
 
 
-async def handle(state: ServerState) -> Response:
-    try:
-        incoming = await read_incoming(state.config.settings.max_body_bytes)
-    except ProxyError as error:
-        return error_response(error, new_request_id(), time.perf_counter())
-    return await Exchange(state, incoming).run()
+def error_outgoing(error: ProxyError, request_id: str, started: float) -> Outgoing:
+    outgoing = Outgoing(error.status, [(b"content-type", JSON_TYPE)], error.body())
+    stamp(outgoing, request_id, (time.perf_counter() - started) * 1000)
+    return outgoing
 
 
-def error_response(error: ProxyError, request_id: str, started: float) -> Response:
-    response = Response(error.body(), status=error.status, content_type=JSON_TYPE)
-    stamp(response, request_id, (time.perf_counter() - started) * 1000)
-    return response
-
-
-def stamp(response: Response, request_id: str, overhead_ms: float) -> None:
-    response.headers["x-cco-request-id"] = request_id
-    response.headers["x-cco-overhead-ms"] = f"{overhead_ms:.3f}"
-
-
-def as_text(headers: Sequence[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    return [(name.decode("latin-1"), value.decode("latin-1")) for name, value in headers]
+def stamp(outgoing: Outgoing, request_id: str, overhead_ms: float) -> None:
+    outgoing.headers.append((b"x-cco-request-id", request_id.encode()))
+    outgoing.headers.append((b"x-cco-overhead-ms", b"%.3f" % overhead_ms))
 
 
 class Exchange:
@@ -55,22 +39,20 @@ class Exchange:
         self.state = state
         self.incoming = incoming
         self.chain = chain_for(state.config, incoming)
-        self.plan: CachePlan = plan_for(
-            incoming, self.chain[0], state.config.settings.cache, state.scope_secret
-        )
+        self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
 
-    async def run(self) -> Response:
+    async def run(self) -> Outgoing:
         try:
             if self.plan.reads:
                 return await self.from_cache_or_upstream()
             return await self.upstream(None)
         except ProxyError as error:
             self.record_error(error)
-            return error_response(error, self.incoming.request_id, self.incoming.t0)
+            return error_outgoing(error, self.incoming.request_id, self.incoming.t0)
 
     # --- cache ------------------------------------------------------------------------------------------------
 
-    async def from_cache_or_upstream(self) -> Response:
+    async def from_cache_or_upstream(self) -> Outgoing:
         """Hit, or follow an identical request in flight, or lead. When a followed leader fails, the followers
         race to lead again (one goes upstream, the rest follow it) instead of all retrying at once."""
         for _ in range(FOLLOW_ATTEMPTS):
@@ -86,7 +68,7 @@ class Exchange:
                 continue  # never share the leader's error
         return await self.upstream(None)
 
-    def from_entry(self, entry: CacheEntry) -> Response:
+    def from_entry(self, entry: CacheEntry) -> Outgoing:
         body, content_type = replay(entry, stream=self.incoming.stream)
         self.finish(
             Served(200, self.chain[0].route.provider, entry.model, "hit"),
@@ -97,25 +79,21 @@ class Exchange:
                 finished_at=time.perf_counter(),
             ),
         )
-        return self.response(body, 200, [("content-type", content_type)], "hit", entry.model)
+        return self.response(body, 200, [(b"content-type", content_type.encode())], "hit", entry.model)
 
-    async def follow(self, flight: Flight) -> Response:
+    async def follow(self, flight: Flight) -> Outgoing:
         follower = flight.follow()
-        head = (
-            await follower.head()
-        )  # waits for the first chunk too: past this point the follower is committed
+        head = await follower.head()  # waits for the first chunk too: past this point the follower is committed
         self.state.cache.count_coalesced()
         model = self.chain[0].requested_model
-        headers = as_text(head.headers)
+        headers = list(head.headers)
         if self.incoming.stream and head.is_stream:
             watcher = StreamWatcher(False, None)
             stream = watched_stream(
                 follower,
                 watcher,
                 head.status,
-                lambda seen: self.finish(
-                    Served(head.status, self.chain[0].route.provider, model, "hit"), seen
-                ),
+                lambda seen: self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), seen),
             )
             return self.response(stream, head.status, headers, "hit", model)
         raw = await follower.read_all()
@@ -124,11 +102,11 @@ class Exchange:
         body = body_as_sse(raw, head.is_stream) if self.incoming.stream else as_json
         self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), observed)
         content_type = SSE_TYPE if self.incoming.stream else JSON_TYPE
-        return self.response(body, head.status, [("content-type", content_type)], "hit", model)
+        return self.response(body, head.status, [(b"content-type", content_type)], "hit", model)
 
     # --- upstream ---------------------------------------------------------------------------------------------
 
-    async def upstream(self, flight: Flight | None) -> Response:
+    async def upstream(self, flight: Flight | None) -> Outgoing:
         try:
             forwarded = await forward(self.state.client, self.state.config, self.incoming, self.chain)
         except BaseException:
@@ -137,7 +115,7 @@ class Exchange:
             raise
         return self.relay(forwarded, flight)
 
-    def relay(self, forwarded: Forwarded, flight: Flight | None) -> Response:
+    def relay(self, forwarded: Forwarded, flight: Flight | None) -> Outgoing:
         reply = forwarded.reply
         headers = downstream_headers(reply.headers)
         if flight is not None:
@@ -154,15 +132,13 @@ class Exchange:
         if reply.chunks is None:
             return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
         watcher = StreamWatcher(keep, flight)
-        stream = watched_stream(
-            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight)
-        )
+        stream = watched_stream(reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight))
         if flight is not None:
             flight.bind(stream)
         return self.response(
             stream,
             reply.status,
-            as_text(headers),
+            headers,
             served.cache_status,
             served.served_model,
             self.overhead_ms(reply.upstream_started, reply.headers_at),
@@ -176,7 +152,7 @@ class Exchange:
         keep: bool,
         flight: Flight | None,
         headers_at: float,
-    ) -> Response:
+    ) -> Outgoing:
         observed = observe_json(served.status, body, keep)
         served.upstream_finished = observed.finished_at
         if flight is not None:
@@ -185,7 +161,7 @@ class Exchange:
         return self.response(
             body,
             served.status,
-            as_text(headers),
+            headers,
             served.cache_status,
             served.served_model,
             self.overhead_ms(served.upstream_started or 0.0, headers_at),
@@ -214,21 +190,20 @@ class Exchange:
         self,
         body: bytes | AsyncIterator[bytes],
         status: int,
-        headers: list[tuple[str, str]],
+        headers: RawHeaders,
         cache_status: str,
         served_model: str | None,
         overhead_ms: float | None = None,
-    ) -> Response:
+    ) -> Outgoing:
         """`overhead_ms` excludes upstream time; without it (nothing went upstream) all elapsed time is ours."""
-        response = Response(body, status=status, headers=Headers(headers))
-        response.timeout = None  # a stream may legitimately run for many minutes
+        outgoing = Outgoing(status, headers, body) if isinstance(body, bytes) else Outgoing(status, headers, None, body)
         if self.incoming.path == "/v1/messages":
-            response.headers["x-cco-cache"] = cache_status
+            headers.append((b"x-cco-cache", cache_status.encode()))
             if served_model:
-                response.headers["x-cco-served-model"] = served_model
+                headers.append((b"x-cco-served-model", served_model.encode()))
         elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
-        stamp(response, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
-        return response
+        stamp(outgoing, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
+        return outgoing
 
     def overhead_ms(self, upstream_started: float, headers_at: float) -> float:
         return ((upstream_started - self.incoming.t0) + (time.perf_counter() - headers_at)) * 1000

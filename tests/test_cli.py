@@ -154,3 +154,37 @@ def test_headless_path_never_imports_textual() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shutdown_is_bounded_with_an_open_stream(tmp_path: Path, fake_upstream) -> None:
+    import threading
+    import time
+
+    from tests.fakes.anthropic_upstream import Reply, message, stream_events
+
+    fake, upstream = fake_upstream
+    fake.then(Reply(events=stream_events(message())[:2], hold_open=True))
+    config = write_config(tmp_path / "c", upstream.url, settings={"shutdown_timeout_s": 1})
+    with headless_cco(config, tmp_path / "cco.db") as process:
+        body = {"model": "claude-x", "max_tokens": 5, "messages": [], "stream": True}
+        opened = threading.Event()
+
+        ended = threading.Event()
+
+        def hold_a_stream() -> None:
+            try:
+                with httpx.stream("POST", process.url + "/v1/messages", json=body, headers={"x-api-key": "k"},
+                                  timeout=60) as response:
+                    opened.set()
+                    for _ in response.iter_bytes():
+                        pass
+            except httpx.HTTPError:
+                pass  # the server went away mid-stream: exactly what shutting down with an open stream means
+            ended.set()
+
+        threading.Thread(target=hold_a_stream, daemon=True).start()
+        assert opened.wait(10)
+        started = time.monotonic()
+        assert process.stop(timeout=15) == 0
+        assert time.monotonic() - started < 10
+        assert ended.wait(10), "the client's stream should end when cco stops"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
+import peewee
 import platformdirs
 
 from cco_tui import __version__
@@ -15,6 +17,7 @@ from cco_tui.config_error import ConfigError
 from cco_tui.runner import PortInUse, RunOptions, launch
 from cco_tui.server.guards import is_loopback_address
 from cco_tui.settings import Config, load_config
+from cco_tui.store.migrations import SchemaError
 
 EXIT_CONFIG = 2
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -140,8 +143,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 def serve(args: argparse.Namespace, config: Config) -> int:
     try:
         return asyncio.run(launch(config, run_options(args), args.headless))
-    except PortInUse as error:
+    except (PortInUse, SchemaError) as error:
         print(f"cco: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
+        print(f"cco: cannot open the database {args.db or 'in the user data directory'}: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

@@ -21,6 +21,7 @@ from hypercorn.config import Config as HypercornConfig
 from cco_tui.logs import setup_headless_logging, setup_tui_logging
 from cco_tui.server.app import create_app
 from cco_tui.settings import Config
+from cco_tui.store.db import open_database
 
 log = logging.getLogger("cco")
 
@@ -147,6 +148,8 @@ async def is_cco_serving(options: RunOptions) -> bool:
 
 
 async def launch(config: Config, options: RunOptions, headless: bool) -> int:
+    # Migrate once, before the writer thread and the dashboard both open the file and race to do it.
+    await asyncio.to_thread(open_database, options.db_path)
     if headless:
         setup_headless_logging(options.log_level)
         return await run_headless(config, options, bind_socket(options.host, options.port))

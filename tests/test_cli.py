@@ -188,3 +188,10 @@ def test_shutdown_is_bounded_with_an_open_stream(tmp_path: Path, fake_upstream) 
         assert process.stop(timeout=15) == 0
         assert time.monotonic() - started < 10
         assert ended.wait(10), "the client's stream should end when cco stops"
+
+
+def test_unusable_database_is_one_line(tmp_path: Path) -> None:
+    not_a_db = tmp_path / "garbage.db"
+    not_a_db.write_bytes(b"this is not a SQLite file" * 100)
+    line = one_line_error(cco("--headless", "--db", str(not_a_db), "--port", "0"))
+    assert "database" in line

@@ -1,0 +1,329 @@
+"""The Textual app: header with the listening address, three tabs, footer with the keys.
+
+Every database read runs in a named thread worker that posts its result back as a message; the serving
+process is reached over HTTP (ProxyClient), so viewer mode behaves exactly like the normal mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import ClassVar, TypeVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from cco_tui import dashboard_data as data
+from cco_tui import formatting as fmt
+from cco_tui.context import AppContext
+from cco_tui.exporting import default_export_path, format_for, write_export
+from cco_tui.proxy_api import CacheStats, Health, ProxyClient, ProxyUnreachable
+from cco_tui.screens.confirm import ConfirmScreen
+from cco_tui.screens.current_project import CurrentProjectPane
+from cco_tui.screens.export_dialog import ExportScreen
+from cco_tui.screens.help import HelpScreen
+from cco_tui.screens.machine_wide import MachineWidePane
+from cco_tui.screens.terminal import TerminalPane
+from cco_tui.store.db import open_database
+from cco_tui.view_models import CurrentView, MachineView
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+TABS = ("current", "machine", "terminal")
+RANGE_HINTS = {"today": "hour buckets, today (t: 30 days)", "30d": "day buckets, 30 days (t: today)"}
+TAB_KEYS = Binding.Group("tabs")
+
+
+class CcoApp(App[None]):
+    """The cco dashboard. Build it with the runner's AppContext; `clock` and `proxy` exist for tests."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "cco"
+    HORIZONTAL_BREAKPOINTS = [  # noqa: RUF012 - Textual's declaration
+        (0, "-narrow"),
+        (120, "-wide"),
+        (180, "-huge"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "show_tab('current')", "Project", group=TAB_KEYS),
+        Binding("2", "show_tab('machine')", "Machine", group=TAB_KEYS),
+        Binding("3", "show_tab('terminal')", "Terminal", group=TAB_KEYS),
+        Binding("r", "refresh", "refresh"),
+        Binding("t", "toggle_range", "range"),
+        Binding("c", "clear_cache", "clear cache"),
+        Binding("e", "export", "export"),
+        Binding("question_mark", "help", "help", key_display="?"),
+        Binding("q", "quit", "quit"),
+    ]
+    """Plain keys: the Terminal's command line consumes them while it has focus (Esc leaves it)."""
+
+    class CurrentLoaded(Message):
+        """A Current Project refresh is ready to show."""
+
+        def __init__(self, view: CurrentView) -> None:
+            super().__init__()
+            self.view = view
+
+    class MachineLoaded(Message):
+        """A Machine-Wide refresh is ready to show."""
+
+        def __init__(self, view: MachineView) -> None:
+            super().__init__()
+            self.view = view
+
+    class ProjectsNamed(Message):
+        """Project names for the Terminal's completion."""
+
+        def __init__(self, names: list[str]) -> None:
+            super().__init__()
+            self.names = names
+
+    def __init__(self, context: AppContext, *, clock: Clock | None = None, proxy: ProxyClient | None = None) -> None:
+        super().__init__()
+        self.context = context
+        self.clock: Clock = clock or time.time
+        self.started_at = self.clock()
+        self.proxy = proxy or ProxyClient(context.base_url)
+        self.cost_range: data.CostRange = "today"
+        self.server_status = "checking the server…"
+        self.views_shown = 0  # refreshes applied to the screen, for tests and the benchmark
+        self._db_lock = threading.Lock()
+        self._db_open = False
+        self._last_error = ""
+        self._shown_tab = "current"
+
+    # --- layout ---------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        empty = data.empty_message(self.context.base_url)
+        yield Header(icon="◆")
+        with TabbedContent(initial="current", id="tabs"):
+            with TabPane("Current Project", id="current"):
+                yield CurrentProjectPane(self.context.project, empty, id="current-pane")
+            with TabPane("Machine-Wide", id="machine"):
+                yield MachineWidePane(empty, id="machine-pane")
+            with TabPane("Terminal", id="terminal"):
+                yield TerminalPane(id="terminal-pane")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = "cco · viewer mode" if self.context.viewer_mode else "cco"
+        self._show_server_status()
+        self.set_interval(self.context.refresh_seconds, self.refresh_data)
+        self.refresh_data()
+        self.current_pane.focus()
+
+    async def on_unmount(self) -> None:
+        await self.proxy.aclose()
+
+    @property
+    def tabs(self) -> TabbedContent:
+        return self.query_one("#tabs", TabbedContent)
+
+    @property
+    def current_pane(self) -> CurrentProjectPane:
+        return self.query_one("#current-pane", CurrentProjectPane)
+
+    @property
+    def machine_pane(self) -> MachineWidePane:
+        return self.query_one("#machine-pane", MachineWidePane)
+
+    @property
+    def terminal(self) -> TerminalPane:
+        return self.query_one("#terminal-pane", TerminalPane)
+
+    @property
+    def active_tab(self) -> str:
+        return self.tabs.active or "current"
+
+    def now(self) -> float:
+        return self.clock()
+
+    # --- refreshing -----------------------------------------------------------------------------------
+
+    def refresh_data(self) -> None:
+        """Reload what the visible tab shows (hidden tabs reload when they are shown).
+
+        A load still running is left to finish: on a slow disk, timer ticks must not pile up threads.
+        """
+        self.poll_server()
+        loads = {"current": self.load_current, "machine": self.load_machine, "terminal": self.load_project_names}
+        group = {"terminal": "names"}.get(self.active_tab, self.active_tab)
+        if not any(w.group == group and not w.is_finished for w in self.workers):
+            loads[self.active_tab]()
+
+    def _ensure_database(self) -> None:
+        with self._db_lock:
+            if not self._db_open:
+                open_database(self.context.db_path)
+                self._db_open = True
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="current")
+    def load_current(self) -> None:
+        self._ensure_database()
+        view = data.load_current(self.context.project, self.now(), self.started_at, self.cost_range)
+        if not get_current_worker().is_cancelled:  # a newer load replaced this one
+            self.post_message(self.CurrentLoaded(view))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="machine")
+    def load_machine(self) -> None:
+        self._ensure_database()
+        view = data.load_machine(self.now())
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.MachineLoaded(view))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="names")
+    def load_project_names(self) -> None:
+        self._ensure_database()
+        self.post_message(self.ProjectsNamed(data.project_names()))
+
+    @work(exclusive=True, exit_on_error=False, group="server")
+    async def poll_server(self) -> None:
+        try:
+            health, stats = await self.proxy.health(), await self.proxy.cache_stats()
+        except ProxyUnreachable:
+            self.server_status = "server unreachable"
+        else:
+            self.server_status = server_summary(health, stats)
+        self._show_server_status()
+
+    def _show_server_status(self) -> None:
+        self.sub_title = f"{self.context.base_url} · {self.server_status}"
+
+    @on(CurrentLoaded)
+    def _show_current(self, message: CurrentLoaded) -> None:
+        for pane in self.query(CurrentProjectPane):  # none while the app is shutting down
+            pane.show(message.view, RANGE_HINTS[self.cost_range])
+            self.views_shown += 1
+
+    @on(MachineLoaded)
+    def _show_machine(self, message: MachineLoaded) -> None:
+        for pane in self.query(MachineWidePane):
+            pane.show(message.view)
+            self.views_shown += 1
+
+    @on(ProjectsNamed)
+    def _complete_projects(self, message: ProjectsNamed) -> None:
+        for pane in self.query(TerminalPane):
+            pane.command_input.projects = message.names
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """Failures become one notification each (not one every refresh while the cause lasts)."""
+        if event.state != WorkerState.ERROR:
+            return
+        message = f"{event.worker.group}: {event.worker.error}"
+        if message != self._last_error:
+            self._last_error = message
+            self.notify(message, title="cco could not refresh", severity="error", markup=False)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if self.active_tab == self._shown_tab:
+            return  # the initial activation: on_mount already loads it
+        self._shown_tab = self.active_tab
+        self.refresh_bindings()
+        self.refresh_data()
+        self._focus_tab(self.active_tab)
+
+    def _focus_tab(self, tab: str) -> None:
+        if tab == "terminal":
+            self.terminal.command_input.focus()
+        else:
+            (self.current_pane if tab == "current" else self.machine_pane).focus()
+
+    # --- actions --------------------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_range":
+            return self.active_tab == "current"
+        return True
+
+    def action_show_tab(self, tab: str) -> None:
+        if tab in TABS:
+            self.tabs.active = tab
+            self._focus_tab(tab)
+
+    def action_refresh(self) -> None:
+        self.refresh_data()
+
+    def action_toggle_range(self) -> None:
+        self.cost_range = "30d" if self.cost_range == "today" else "today"
+        self.load_current()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.context.base_url))
+
+    def action_clear_cache(self) -> None:
+        self.run_worker(self._clear_cache(), group="cache", exclusive=True, exit_on_error=False)
+
+    async def _clear_cache(self) -> None:
+        if not await self.ask("Clear the response cache? Cached answers will be fetched again."):
+            return
+        try:
+            cleared = await self.proxy.cache_clear()
+        except ProxyUnreachable as exc:
+            self.notify(str(exc), title="Cache not cleared", severity="error", markup=False)
+            return
+        self.notify(f"{cleared} entries removed.", title="Cache cleared", markup=False)
+        self.poll_server()
+
+    def action_export(self) -> None:
+        default = default_export_path("csv", self.now())
+        self.push_screen(ExportScreen(default), callback=self._export_chosen)
+
+    def _export_chosen(self, path: Path | None) -> None:
+        if path is not None:
+            self.export_to(path)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export")
+    def export_to(self, path: Path) -> None:
+        self._ensure_database()
+        written = write_export(path, format_for(path))
+        self.call_from_thread(self.notify, f"{written} requests → {path}", title="Exported", markup=False)
+
+    # --- services for the Terminal's commands ---------------------------------------------------------
+
+    async def ask(self, question: str) -> bool:
+        """Confirm with a dialog; call from a worker (it waits for the answer)."""
+        return await self.push_screen_wait(ConfirmScreen(question, yes_label="Clear"))
+
+    async def in_thread(self, call: Callable[[], T]) -> T:
+        """Run blocking (database) work off the event loop."""
+        return await asyncio.to_thread(self._with_database, call)
+
+    def _with_database(self, call: Callable[[], T]) -> T:
+        self._ensure_database()
+        return call()
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Refresh now", "Reload the dashboard from the database (r)", self.action_refresh)
+        yield SystemCommand(
+            "Clear response cache",
+            "Empty cco's response cache, after a confirmation (c)",
+            self.action_clear_cache,
+        )
+        yield SystemCommand("Export requests", "Write every recorded request to CSV or JSON (e)", self.action_export)
+        yield SystemCommand(
+            "Current Project tab", "Show the current project (1)", lambda: self.action_show_tab("current")
+        )
+        yield SystemCommand("Machine-Wide tab", "Show all projects (2)", lambda: self.action_show_tab("machine"))
+        yield SystemCommand("Terminal tab", "Show the command line (3)", lambda: self.action_show_tab("terminal"))
+        yield SystemCommand(
+            "Toggle hours/days", "Cost chart: today by hour, or 30 days by day (t)", self.action_toggle_range
+        )
+        yield SystemCommand("Help", "Keys and Terminal commands (?)", self.action_help)
+
+
+def server_summary(health: Health, stats: CacheStats) -> str:
+    uptime = fmt.duration(data.seconds(health.uptime_s))
+    return f"up {uptime} · {stats.entries:,} cached ({fmt.size(stats.bytes)})"

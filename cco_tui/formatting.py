@@ -1,0 +1,78 @@
+"""Short, fixed-width friendly renderings of money, token counts, durations and ratios for the dashboard."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+
+def usd(amount: float) -> str:
+    """Dollars with precision that still shows small amounts: $0.0042, $1.23, $1,234."""
+    if amount == 0:
+        return "$0.00"
+    if abs(amount) < 0.01:
+        return f"${amount:.4f}"
+    if abs(amount) >= 10_000:
+        return f"${amount:,.0f}"
+    return f"${amount:,.2f}"
+
+
+def count(value: int) -> str:
+    """Compact counts: 950, 12.3k, 4.56M, 1.2B."""
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return str(value)
+
+
+def millis(value: float | None) -> str:
+    if value is None:
+        return "-"
+    if value >= 10_000:
+        return f"{value / 1000:.0f} s"
+    if value >= 1000:
+        return f"{value / 1000:.1f} s"
+    return f"{value:.0f} ms"
+
+
+def percent(ratio: float | None) -> str:
+    if ratio is None:
+        return "-"
+    return f"{ratio * 100:.0f}%" if ratio >= 0.1 or ratio == 0 else f"{ratio * 100:.1f}%"
+
+
+def clock_time(moment: float, now: float) -> str:
+    """Local HH:MM:SS when `moment` is on the same day as `now`, otherwise month-day and time."""
+    local, today = datetime.fromtimestamp(moment), datetime.fromtimestamp(now)
+    if local.date() == today.date():
+        return local.strftime("%H:%M:%S")
+    return local.strftime("%m-%d %H:%M")
+
+
+def ago(moment: float | None, now: float) -> str:
+    if moment is None:
+        return "never"
+    return duration(timedelta(seconds=max(now - moment, 0))) + " ago"
+
+
+def duration(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h {seconds % 3600 // 60:02d}m"
+    return f"{seconds // 86400}d {seconds % 86400 // 3600}h"
+
+
+def size(num_bytes: int) -> str:
+    value = float(num_bytes)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"

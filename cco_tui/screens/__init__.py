@@ -1,0 +1,1 @@
+"""The three tabs (Current Project, Machine-Wide, Terminal) and the dialogs."""

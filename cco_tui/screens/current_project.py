@@ -1,0 +1,51 @@
+"""The Current Project tab: cards, three charts and the recent-activity table for one project."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, VerticalScroll
+from textual.widgets import Label, Static
+
+from cco_tui.view_models import RECENT_COLUMNS, RECENT_RIGHT, Card, CurrentView
+from cco_tui.widgets.chart import ChartPlot
+from cco_tui.widgets.metric_card import MetricCard
+from cco_tui.widgets.rows_table import RowsTable
+
+CARD_IDS = ("cost", "tokens", "calls", "saved", "latency", "burn")
+
+
+class CurrentProjectPane(VerticalScroll):
+    """Everything about the project cco was started for; `show()` applies one refresh."""
+
+    def __init__(self, project: str, empty_text: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="dashboard")
+        self.project = project
+        self.empty_text = empty_text
+
+    def compose(self) -> ComposeResult:
+        yield Label(title_text(self.project, ""), id="current-title", classes="pane-title")
+        yield Static(self.empty_text, classes="empty-state")
+        with Grid(classes="cards"):
+            for key in CARD_IDS:
+                yield MetricCard(Card(key.title(), "…"), id=f"card-{key}")
+        with Grid(classes="charts"):
+            yield ChartPlot("bar", id="cost-chart")
+            yield ChartPlot("stacked", id="tokens-chart")
+            yield ChartPlot("line", id="latency-chart")
+        yield Label("Recent activity", classes="section-title")
+        yield RowsTable(RECENT_COLUMNS, right=RECENT_RIGHT, id="recent-table")
+
+    def show(self, view: CurrentView, range_hint: str) -> None:
+        self.set_class(not view.has_data, "-empty")
+        self.query_one("#current-title", Label).update(title_text(view.project, range_hint))
+        for key, card in zip(CARD_IDS, view.cards, strict=True):
+            self.query_one(f"#card-{key}", MetricCard).show(card)
+        self.query_one("#cost-chart", ChartPlot).show(view.cost_chart)
+        self.query_one("#tokens-chart", ChartPlot).show(view.tokens_chart)
+        self.query_one("#latency-chart", ChartPlot).show(view.latency_chart)
+        self.query_one("#recent-table", RowsTable).show(view.recent)
+
+
+def title_text(project: str, hint: str) -> Text:
+    return Text.assemble("Project ", (project, "bold"), "   ", (hint, "dim"))

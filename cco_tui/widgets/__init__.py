@@ -1,0 +1,1 @@
+"""Reusable dashboard widgets: metric cards, plotext charts and data tables."""

@@ -1,0 +1,84 @@
+"""A plotext chart that draws a `Chart` (bars, stacked bars, grouped bars, horizontal bars or lines).
+
+Series are built in worker threads; drawing happens here, on the UI thread, when new data arrives.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from plotext import _utility as plotext_utility
+from textual.app import RenderResult
+from textual_plotext import PlotextPlot
+
+from cco_tui.formatting import shorten
+from cco_tui.view_models import Chart
+
+ChartKind = Literal["bar", "stacked", "grouped", "line"]
+# Fixed colours per series position keep charts recognisable across refreshes and themes.
+SERIES_COLORS = ("cyan+", "orange+", "magenta+", "green+", "blue+")
+Y_AXIS_WIDTH = 12
+
+
+def _unique_in_order(data: Any) -> list[Any]:
+    return list(dict.fromkeys(data))
+
+
+# plotext removes duplicate ticks and points through a set, so where labels crowd, which one wins depended
+# on the process's string-hash seed: the same data drew differently from run to run. Keep the first instead.
+plotext_utility.no_duplicates = _unique_in_order  # room plotext takes left of the plot for value labels like "$12.34"
+
+
+class ChartPlot(PlotextPlot):
+    """One chart; `show()` replaces its data. Every render redraws from scratch at the current size, so
+    the picture depends only on the data and the size (plotext keeps state between builds otherwise)."""
+
+    def __init__(self, kind: ChartKind, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind = kind
+        self.chart: Chart | None = None
+
+    def show(self, chart: Chart) -> None:
+        if chart != self.chart:  # most refreshes bring nothing new: skip the redraw
+            self.chart = chart
+            self.refresh()
+
+    def render(self) -> RenderResult:
+        plt = self.plt
+        plt.clear_figure()
+        if self.chart is not None:
+            plt.title(self.chart.title)
+            if self.chart.has_data:
+                self._draw(self.chart)
+        return super().render()
+
+    def _draw(self, chart: Chart) -> None:
+        positions = list(range(1, len(chart.labels) + 1))
+        names = list(chart.series)
+        values = [list(chart.series[name]) for name in names]
+        colors = list(SERIES_COLORS[: len(names)])
+        self._draw_kind(positions, names, values, colors)
+        self.plt.yticks(*chart.value_ticks())
+        if chart.labels:
+            self._fit_x_labels(chart)
+
+    def _fit_x_labels(self, chart: Chart) -> None:
+        """As many x labels as fit the current width, shortened where they would still overlap."""
+        usable = max(self.size.width - Y_AXIS_WIDTH, 10)
+        longest = max(len(label) for label in chart.labels)
+        ticks = chart.tick_positions(max(usable // (longest + 3), 2))
+        room = max(usable // len(ticks) - 1, 3)
+        self.plt.xticks([i + 1 for i in ticks], [shorten(chart.labels[i], room) for i in ticks])
+
+    def _draw_kind(self, x: list[int], names: list[str], values: list[list[float | None]], colors: list[str]) -> None:
+        plt = self.plt
+        untyped: Any = plt  # plotext's stub lacks the `labels` and colour-list parameters these accept
+        if self.kind == "stacked":
+            untyped.stacked_bar(x, values, labels=names, color=colors, width=0.8)
+        elif self.kind == "grouped":
+            untyped.multiple_bar(x, values, labels=names, color=colors, width=0.8)
+        elif self.kind == "line":
+            for name, series, color in zip(names, values, colors, strict=True):
+                plt.plot(x, series, label=name if len(names) > 1 else None, color=color, marker="braille")
+        else:
+            plt.bar(x, values[0], color=colors[0], width=0.8)

@@ -12,10 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from cco_tui.config_error import ConfigError
-from cco_tui.costs.pricing import PricingTable, merge, parse_pricing
+from cco_tui.costs.pricing import PricingTable, load_pricing, shipped_pricing_path
+from cco_tui.paths import shipped_config_dir, user_config_dir
 from cco_tui.routing import Route, parse_routes
 
 SETTINGS_FILE = "settings.json"
@@ -54,16 +53,6 @@ class Config:
     sources: dict[str, Path]  # file name -> the path it was read from
 
 
-def shipped_config_dir() -> Path:
-    """The defaults inside the wheel, or the repository's config/ in a source checkout."""
-    packaged = Path(__file__).parent / "_shipped_config"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "config"
-
-
-def user_config_dir() -> Path:
-    return Path(platformdirs.user_config_dir("cco"))
-
-
 def choose_config_dir(explicit: str | None) -> Path | None:
     if explicit:
         path = Path(explicit).expanduser()
@@ -96,16 +85,7 @@ def load_config(explicit_dir: str | None = None) -> Config:
     sources = {name: locate(name, config_dir) for name in (SETTINGS_FILE, ROUTING_FILE, PRICING_FILE)}
     settings = parse_settings(read_json(sources[SETTINGS_FILE]), str(sources[SETTINGS_FILE]))
     routes = parse_routes(read_json(sources[ROUTING_FILE]), str(sources[ROUTING_FILE]))
-    return Config(config_dir, settings, routes, load_pricing(sources[PRICING_FILE]), sources)
-
-
-def load_pricing(path: Path) -> PricingTable:
-    """Shipped prices always apply; a user's file overrides entries of the same name."""
-    shipped_path = shipped_config_dir() / PRICING_FILE
-    shipped = parse_pricing(read_json(shipped_path), str(shipped_path))
-    if path == shipped_path:
-        return shipped
-    return merge(shipped, parse_pricing(read_json(path), str(path), base=shipped))
+    return Config(config_dir, settings, routes, load_pricing(shipped_pricing_path(), sources[PRICING_FILE]), sources)
 
 
 # --- settings.json -------------------------------------------------------------------------------------------

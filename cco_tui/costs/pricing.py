@@ -17,6 +17,7 @@ from typing import Any
 from cco_tui.config_error import ConfigError
 from cco_tui.costs.model_ids import without_provider, without_suffixes
 from cco_tui.costs.usage import Usage, usage_from_anthropic, usage_from_openai
+from cco_tui.paths import shipped_config_dir
 
 __all__ = [
     "LongContext",
@@ -158,16 +159,14 @@ def load_pricing_file(path: Path, base: PricingTable | None = None) -> PricingTa
 def load_pricing(shipped: Path, user: Path | None = None) -> PricingTable:
     """The shipped prices, overridden by the user's file when it exists."""
     table = load_pricing_file(shipped)
-    if user is not None and user.exists():
+    if user is not None and user.exists() and user.resolve() != shipped.resolve():
         table = merge(table, load_pricing_file(user, base=table))
     return table
 
 
 def shipped_pricing_path() -> Path:
     """model-pricing.json as shipped: inside the wheel, or in the source checkout's config/."""
-    package = Path(__file__).resolve().parent.parent
-    wheel = package / "_shipped_config" / "model-pricing.json"
-    return wheel if wheel.exists() else package.parent / "config" / "model-pricing.json"
+    return shipped_config_dir() / "model-pricing.json"
 
 
 def _pricing_section(data: object, source: str) -> dict[str, Any]:

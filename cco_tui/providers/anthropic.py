@@ -9,11 +9,10 @@ import os
 import time
 from collections.abc import AsyncIterator
 
-import httpx
 import orjson
 
 from cco_tui.errors import ProxyError
-from cco_tui.providers.http import is_event_stream, open_response, read_body, timeout_for
+from cco_tui.providers.http import Timeouts, Upstream, UpstreamResponse
 from cco_tui.routing import Resolved
 from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.headers import RawHeaders, has_credential, upstream_headers
@@ -40,42 +39,36 @@ def rewrite_model(body: bytes, incoming: Incoming, resolved: Resolved) -> bytes:
     return orjson.dumps({**incoming.payload, "model": resolved.upstream_model})
 
 
-async def send(
-    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
-) -> UpstreamReply:
-    request = client.build_request(
+async def send(upstream: Upstream, incoming: Incoming, resolved: Resolved, connect_timeout_s: float) -> UpstreamReply:
+    started = time.perf_counter()
+    response = await upstream.open(
         incoming.method,
         upstream_url(resolved.route.endpoint, incoming.path, incoming.query),
-        headers=add_credential(upstream_headers(incoming.headers), resolved.route.api_key_env),
-        content=rewrite_model(incoming.body, incoming, resolved) if incoming.body else None,
-        timeout=timeout_for(resolved, connect_timeout_s),
+        add_credential(upstream_headers(incoming.headers), resolved.route.api_key_env),
+        rewrite_model(incoming.body, incoming, resolved) if incoming.body else None,
+        Timeouts(connect_timeout_s, resolved.route.timeout_ms / 1000),
     )
-    started = time.perf_counter()
-    response = await open_response(client, request)
     return await reply_from(response, started)
 
 
-async def reply_from(response: httpx.Response, started: float) -> UpstreamReply:
+async def reply_from(response: UpstreamResponse, started: float) -> UpstreamReply:
     headers_at = time.perf_counter()
-    raw_headers = list(response.headers.raw)
-    if is_event_stream(response):
-        return UpstreamReply(response.status_code, raw_headers, None, relay(response), started, headers_at)
-    body = await read_body(response)
-    return UpstreamReply(response.status_code, raw_headers, body, None, started, headers_at)
+    if response.is_event_stream:
+        return UpstreamReply(response.status, response.headers, None, relay(response), started, headers_at)
+    body = await response.read()
+    return UpstreamReply(response.status, response.headers, body, None, started, headers_at)
 
 
-async def relay(response: httpx.Response) -> AsyncIterator[bytes]:
+async def relay(response: UpstreamResponse) -> AsyncIterator[bytes]:
     """Chunks as they arrive; closing this generator (client gone) closes the upstream connection.
 
     A failure after the 200 went out can only be reported in-band: it ends the stream with an `error` event,
     never a silent truncation (Claude Code would otherwise wait for a stop_reason that never comes).
     """
     try:
-        async for chunk in response.aiter_bytes():
+        async for chunk in response.chunks():
             yield chunk
-    except httpx.TimeoutException:
-        yield ProxyError(504, "upstream stopped sending before the stream ended", "timeout_error").event()
-    except httpx.HTTPError as exc:
-        yield ProxyError(502, f"upstream stream broke: {type(exc).__name__}", "api_error").event()
+    except ProxyError as error:
+        yield error.event()
     finally:
         await response.aclose()

@@ -11,12 +11,11 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import orjson
 
 from cco_tui.anthropic_events import message_to_sse
 from cco_tui.errors import ProxyError
-from cco_tui.providers.http import is_event_stream, open_response, read_body, timeout_for
+from cco_tui.providers.http import Timeouts, Upstream, UpstreamResponse
 from cco_tui.providers.openai_translate import (
     ChatStreamTranslator,
     UpstreamFormatError,
@@ -44,9 +43,7 @@ PASSED_BACK = (
 )
 
 
-async def send(
-    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
-) -> UpstreamReply:
+async def send(upstream: Upstream, incoming: Incoming, resolved: Resolved, connect_timeout_s: float) -> UpstreamReply:
     payload = incoming.payload or {}
     if incoming.path == "/v1/messages/count_tokens":
         return answer_json(200, {"input_tokens": estimate_input_tokens(payload)})
@@ -55,13 +52,18 @@ async def send(
             404, f"{incoming.path} is not available for {resolved.route.provider} routes", "not_found_error"
         )
     started = time.perf_counter()
-    response = await open_response(client, chat_request(client, incoming, resolved, connect_timeout_s))
+    route = resolved.route
+    response = await upstream.open(
+        "POST",
+        route.endpoint + "/chat/completions",
+        auth_headers(route.api_key_env),
+        chat_body(incoming, resolved),
+        Timeouts(connect_timeout_s, route.timeout_ms / 1000),
+    )
     return await translate_reply(response, payload, resolved, incoming.stream, started)
 
 
-def chat_request(
-    client: httpx.AsyncClient, incoming: Incoming, resolved: Resolved, connect_timeout_s: float
-) -> httpx.Request:
+def chat_body(incoming: Incoming, resolved: Resolved) -> bytes:
     route = resolved.route
     chat = to_chat_request(
         incoming.payload or {},
@@ -70,46 +72,38 @@ def chat_request(
         max_tokens_cap=route.max_tokens,
         token_field=route.token_field,
     )
-    return client.build_request(
-        "POST",
-        route.endpoint + "/chat/completions",
-        content=orjson.dumps(chat),
-        headers=auth_headers(route.api_key_env),
-        timeout=timeout_for(resolved, connect_timeout_s),
-    )
+    return orjson.dumps(chat)
 
 
-def auth_headers(key_env: str | None) -> dict[str, str]:
+def auth_headers(key_env: str | None) -> RawHeaders:
     """Only the route's own key: the client's Anthropic credential must never reach another provider."""
-    headers = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
+    headers: RawHeaders = [(b"content-type", b"application/json"), (b"accept", b"application/json, text/event-stream")]
     key = os.environ.get(key_env) if key_env else None
     if key:
-        headers["authorization"] = f"Bearer {key}"
+        headers.append((b"authorization", b"Bearer " + key.encode("latin-1")))
     return headers
 
 
 async def translate_reply(
-    response: httpx.Response, payload: dict[str, Any], resolved: Resolved, stream: bool, started: float
+    response: UpstreamResponse, payload: dict[str, Any], resolved: Resolved, stream: bool, started: float
 ) -> UpstreamReply:
     headers_at = time.perf_counter()
-    status = response.status_code
-    if status < 400 and stream and is_event_stream(response):
+    status = response.status
+    if status < 400 and stream and response.is_event_stream:
         translator = ChatStreamTranslator(
             resolved.requested_model,
             tool_name_map(payload),
             fallback_input_tokens=estimate_input_tokens(payload),
         )
         return UpstreamReply(200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at)
-    body = await read_body(response)
+    body = await response.read()
     reply = whole_answer(status, body, payload, resolved, stream)
-    reply.headers += [(name, value) for name, value in response.headers.raw if name.lower() in PASSED_BACK]
+    reply.headers += [(name, value) for name, value in response.headers if name.lower() in PASSED_BACK]
     reply.upstream_started, reply.headers_at = started, headers_at
     return reply
 
 
-def whole_answer(
-    status: int, body: bytes, payload: dict[str, Any], resolved: Resolved, stream: bool
-) -> UpstreamReply:
+def whole_answer(status: int, body: bytes, payload: dict[str, Any], resolved: Resolved, stream: bool) -> UpstreamReply:
     if status >= 400:
         mapped_status, error = from_openai_error(status, body)
         return answer_json(mapped_status, error)
@@ -130,14 +124,12 @@ def answer_json(status: int, document: dict[str, Any]) -> UpstreamReply:
     return UpstreamReply(status, list(JSON_HEADERS), orjson.dumps(document))
 
 
-async def relay(response: httpx.Response, translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
+async def relay(response: UpstreamResponse, translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
     """Translated events as the upstream's chunks arrive; a broken upstream ends the stream with an error."""
     try:
-        async for part in translate_sse(response.aiter_bytes(), translator):
+        async for part in translate_sse(response.chunks(), translator):
             yield part
-    except httpx.TimeoutException:
-        yield translator.abort("upstream stopped sending before the stream ended", "timeout_error")
-    except httpx.HTTPError as exc:
-        yield translator.abort(f"upstream stream broke: {type(exc).__name__}")
+    except ProxyError as error:
+        yield translator.abort(error.message, error.error_type)
     finally:
         await response.aclose()

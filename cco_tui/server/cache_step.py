@@ -51,9 +51,7 @@ def requested_mode(incoming: Incoming) -> CacheMode:
 
 
 def plan_for(incoming: Incoming, resolved: Resolved, settings: CacheSettings, secret: bytes) -> CachePlan:
-    if not (
-        settings.enabled and resolved.route.cache and incoming.path == CACHEABLE_PATH and incoming.payload
-    ):
+    if not (settings.enabled and resolved.route.cache and incoming.path == CACHEABLE_PATH and incoming.payload):
         return OFF
     mode = requested_mode(incoming)
     if mode == "bypass":

@@ -11,10 +11,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-import httpx
-
 from cco_tui.errors import ProxyError
 from cco_tui.providers import dispatch
+from cco_tui.providers.http import Upstream
 from cco_tui.routing import Resolved, attempt_chain, default_route, resolve
 from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.headers import header_value
@@ -40,14 +39,12 @@ def chain_for(config: Config, incoming: Incoming) -> list[Resolved]:
     return attempt_chain(config.routes, incoming.model)
 
 
-async def forward(
-    client: httpx.AsyncClient, config: Config, incoming: Incoming, chain: list[Resolved]
-) -> Forwarded:
+async def forward(upstream: Upstream, config: Config, incoming: Incoming, chain: list[Resolved]) -> Forwarded:
     attempts = 0
     for index, resolved in enumerate(chain):
         last = index == len(chain) - 1
         try:
-            reply, tries = await try_model(client, config, incoming, resolved, retry=not last)
+            reply, tries = await try_model(upstream, config, incoming, resolved, retry=not last)
         except ProxyError as error:
             attempts += 1
             if last or error.status not in RETRYABLE_TRANSPORT:
@@ -73,16 +70,16 @@ async def forward(
 
 
 async def try_model(
-    client: httpx.AsyncClient, config: Config, incoming: Incoming, resolved: Resolved, retry: bool
+    upstream: Upstream, config: Config, incoming: Incoming, resolved: Resolved, retry: bool
 ) -> tuple[UpstreamReply, int]:
     """One call, and when a fallback exists and the upstream asks to wait briefly, one more."""
-    reply = await dispatch.send(client, incoming, resolved, config.settings.connect_timeout_s)
+    reply = await dispatch.send(upstream, incoming, resolved, config.settings.connect_timeout_s)
     wait = retry_after(reply) if retry and reply.status in resolved.route.fallback_on else None
     if wait is None or wait > config.settings.retry_after_cap_s:
         return reply, 1
     await discard(reply)
     await asyncio.sleep(wait)
-    return await dispatch.send(client, incoming, resolved, config.settings.connect_timeout_s), 2
+    return await dispatch.send(upstream, incoming, resolved, config.settings.connect_timeout_s), 2
 
 
 def retry_after(reply: UpstreamReply) -> float | None:

@@ -49,9 +49,7 @@ class AccessPolicy:
         return f"cross-origin request from {origin!r} refused (add it to allowed_origins in settings.json)"
 
 
-def make_policy(
-    bind_host: str, allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...]
-) -> AccessPolicy:
+def make_policy(bind_host: str, allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...]) -> AccessPolicy:
     return AccessPolicy(
         check_host=is_loopback_address(bind_host),
         allowed_hosts=frozenset(host.lower() for host in allowed_hosts),

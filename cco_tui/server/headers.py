@@ -18,11 +18,12 @@ HOP_BY_HOP = frozenset(
         b"upgrade",
     }
 )
-# Not forwarded upstream: `host` names cco; length is recomputed by httpx; encoding is negotiated by httpx so
-# that cco can read (and count) what it relays.
+# Not forwarded upstream: `host` names cco; the length is recomputed; cco asks for identity encoding itself so
+# that it can read (and count, and cache) what it relays.
 NOT_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length", b"accept-encoding"}
-# Not relayed back: httpx already decoded the body, so the upstream's length and encoding no longer apply.
-NOT_DOWNSTREAM = HOP_BY_HOP | {b"content-length", b"content-encoding"}
+# Not relayed back: the length is recomputed (cco may rewrite the framing). The encoding is relayed as it came:
+# cco asks upstreams for identity, and if one compresses anyway the client must still be told.
+NOT_DOWNSTREAM = HOP_BY_HOP | {b"content-length"}
 CREDENTIAL_HEADERS = (b"x-api-key", b"authorization")
 
 RawHeaders = list[tuple[bytes, bytes]]

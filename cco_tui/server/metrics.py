@@ -39,18 +39,14 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         counter = functools.partial(Counter, registry=self.registry)
-        timing = functools.partial(
-            Histogram, labelnames=_LABELS, buckets=LATENCY_BUCKETS_S, registry=self.registry
-        )
+        timing = functools.partial(Histogram, labelnames=_LABELS, buckets=LATENCY_BUCKETS_S, registry=self.registry)
         self.requests = counter(
             "cco_requests", "Requests by status class and cache result", [*_LABELS, "status", "cache"]
         )
         self.tokens = counter("cco_tokens", "Billed tokens by kind", [*_LABELS, "kind"])
         self.cost = counter("cco_cost_usd", "Cost of priced requests in USD", _LABELS)
         self.unpriced = counter("cco_unpriced_requests", "Requests whose model has no price", _LABELS)
-        self.savings = counter(
-            "cco_savings_usd", "USD saved by kind: cache, local, prompt_cache", [*_LABELS, "kind"]
-        )
+        self.savings = counter("cco_savings_usd", "USD saved by kind: cache, local, prompt_cache", [*_LABELS, "kind"])
         self.cache = counter("cco_cache_results", "Response cache results", ["result"])
         self.latency = timing("cco_request_latency_seconds", "Arrival to last byte")
         self.ttfb = timing("cco_time_to_first_byte_seconds", "Arrival to first byte")

@@ -108,7 +108,7 @@ class Exchange:
 
     async def upstream(self, flight: Flight | None) -> Outgoing:
         try:
-            forwarded = await forward(self.state.client, self.state.config, self.incoming, self.chain)
+            forwarded = await forward(self.state.upstream, self.state.config, self.incoming, self.chain)
         except BaseException:
             if flight is not None:
                 flight.finish(False)

@@ -45,9 +45,7 @@ def attribute(incoming: Incoming) -> tuple[str, str | None]:
     return project_from_request({PROJECT_HEADER: named} if named else {}, incoming.payload)
 
 
-def fill_outcome(
-    record: RequestRecord, served: Served, usage: dict[str, Any], error_type: str | None
-) -> None:
+def fill_outcome(record: RequestRecord, served: Served, usage: dict[str, Any], error_type: str | None) -> None:
     record.status = served.status
     record.provider = served.provider
     record.served_model = served.served_model

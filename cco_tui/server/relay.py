@@ -23,9 +23,7 @@ class Observed:
 
     usage: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
-    complete: bool = (
-        False  # a whole, successful answer: a 2xx JSON body, or a stream that reached message_stop
-    )
+    complete: bool = False  # a whole, successful answer: a 2xx JSON body, or a stream that reached message_stop
     is_stream: bool = False  # the body is SSE (else JSON)
     error_type: str | None = None
     body: bytes | None = None  # kept only when the cache wants it

@@ -1,4 +1,4 @@
-"""Everything the handlers share for the life of the server: config, upstream client, cache, analytics writer."""
+"""Everything the handlers share for the life of the server: config, upstream pools, cache, analytics writer."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from cco_tui.cache.coalesce import InFlight
 from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.keys import new_scope_secret
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
 from cco_tui.errors import ProxyError
+from cco_tui.providers.http import Upstream
 from cco_tui.server.guards import AccessPolicy
 from cco_tui.server.metrics import Metrics
 from cco_tui.settings import Config
@@ -24,12 +23,6 @@ from cco_tui.store.record import RequestRecord
 from cco_tui.store.writer import RecordWriter
 
 log = logging.getLogger("cco.server")
-POOL_LIMITS = httpx.Limits(max_connections=200, max_keepalive_connections=50, keepalive_expiry=60)
-
-
-def make_client(connect_timeout_s: float) -> httpx.AsyncClient:
-    """One pooled client for every upstream; per-request timeouts come from the route."""
-    return httpx.AsyncClient(timeout=httpx.Timeout(600, connect=connect_timeout_s), limits=POOL_LIMITS)
 
 
 def persistent_cache_path(db_path: Path) -> Path:
@@ -52,34 +45,28 @@ class ServerState:
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
-    persistent: PersistentTier | None = (
-        None  # cache.persist: a SQLite copy of the cache that survives restarts
-    )
-    _client: httpx.AsyncClient | None = None
+    persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
+    _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
-        self.inflight = InFlight(
-            max_buffer_bytes=self.cache.max_entry_bytes
-        )  # followers ⊆ what could be cached
+        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.metrics.watch_writer(self.writer.stats)
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
+    def upstream(self) -> Upstream:
+        if self._upstream is None:
             raise ProxyError(503, "cco is starting up or shutting down", "api_error")
-        return self._client
+        return self._upstream
 
     async def open(self) -> None:
         if self.config.settings.analytics:
             await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
         if self.config.settings.cache.persist:
-            await asyncio.to_thread(
-                self._open_persistent
-            )  # before serving: nothing else touches the cache yet
-        self._client = make_client(self.config.settings.connect_timeout_s)
+            await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
+        self._upstream = Upstream()
 
     def _open_persistent(self) -> None:
         settings = self.config.settings.cache
@@ -96,9 +83,9 @@ class ServerState:
         )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        if self._upstream is not None:
+            await self._upstream.aclose()
+            self._upstream = None
         if self._background:
             await asyncio.wait(self._background, timeout=5)
         if self.persistent is not None:

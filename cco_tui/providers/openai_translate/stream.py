@@ -295,9 +295,7 @@ class ChatStreamTranslator:
         return out
 
 
-async def translate_sse(
-    chunks: AsyncIterable[bytes], translator: ChatStreamTranslator
-) -> AsyncIterator[bytes]:
+async def translate_sse(chunks: AsyncIterable[bytes], translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
     """Raw OpenAI SSE bytes in (as they arrive), Anthropic SSE bytes out.
 
     At the end of the input the stream is closed properly when the upstream finished, and with an

@@ -1,0 +1,17 @@
+"""Where cco's files live: the defaults shipped with the package, and the user's config directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import platformdirs
+
+
+def shipped_config_dir() -> Path:
+    """The defaults inside the wheel, or the repository's config/ in a source checkout."""
+    packaged = Path(__file__).parent / "_shipped_config"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "config"
+
+
+def user_config_dir() -> Path:
+    return Path(platformdirs.user_config_dir("cco"))

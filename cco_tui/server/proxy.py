@@ -209,6 +209,8 @@ class Exchange:
         return ((upstream_started - self.incoming.t0) + (time.perf_counter() - headers_at)) * 1000
 
     def finish(self, served: Served, observed: Observed) -> None:
+        if not self.state.config.settings.analytics:
+            return
         record = new_record(self.incoming)
         fill_outcome(record, served, observed.usage, observed.error_type)
         fill_timing(

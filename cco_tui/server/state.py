@@ -108,8 +108,7 @@ class ServerState:
         task.add_done_callback(self._background.discard)
 
     def record(self, record: RequestRecord) -> None:
-        if self.config.settings.analytics:
-            self.writer.submit(record)
+        self.writer.submit(record)
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at

@@ -145,3 +145,12 @@ def test_two_thousand_concurrent_requests_are_exactly_two_thousand_rows(
     with sqlite3.connect(db) as connection:
         assert connection.execute("SELECT COUNT(*) FROM request").fetchone()[0] == 2000
         assert connection.execute("SELECT COUNT(DISTINCT request_id) FROM request").fetchone()[0] == 2000
+
+
+def test_analytics_off_records_nothing(tmp_path: Path, fake_upstream) -> None:
+    config = write_config(tmp_path / "c", fake_upstream[1].url, settings={"analytics": False})
+    db = tmp_path / "off.db"
+    with headless_cco(config, db) as cco:
+        assert send(cco.url, body(False)).status_code == 200
+        assert cco.stop() == 0
+    assert rows(db) == []

@@ -79,7 +79,7 @@ EPILOG = "reports: `cco stats --help`, `cco export --help` (they read the databa
 
 def run_report(argv: list[str]) -> int:
     """`cco stats` / `cco export`: imported only when asked for, so starting the proxy stays lean."""
-    from cco_tui.reports_cli import add_report_commands
+    from cco_tui.cli_reports import add_report_commands
 
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    command = [sys.executable, "-m", "cco_tui.reports_cli", *args]
+    command = [sys.executable, "-m", "cco_tui.cli_reports", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, cwd=REPO)
 
 

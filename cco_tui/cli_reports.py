@@ -131,7 +131,7 @@ def _ms(value: float | None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`python -m cco_tui.reports_cli stats|export …` (the same commands `cco` offers)."""
+    """`python -m cco_tui.cli_reports stats|export …` (the same commands `cco` offers)."""
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)

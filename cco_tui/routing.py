@@ -209,7 +209,8 @@ def _api(item: dict[str, Any], provider: str, key: str, file: str) -> str:
 
 
 def _check_fallback_loops(routes: tuple[Route, ...], file: str) -> None:
-    """A fallback whose own chain leads back to a model already in it would retry forever: refuse it."""
+    """Refuse chains that come back round (A falls back to B, B to A). At run time each model is tried once
+    anyway, so this guards against a misconfiguration, not an endless loop."""
     for route in routes:
         for fallback in route.fallbacks:
             _walk_fallbacks(routes, fallback, (fallback,), route, file)
@@ -219,6 +220,8 @@ def _walk_fallbacks(
     routes: tuple[Route, ...], model: str, seen: tuple[str, ...], origin: Route, file: str
 ) -> None:
     for nxt in resolve(routes, model).route.fallbacks:
+        if nxt == model:
+            continue  # a catch-all route listing its own model: "no further fallback", not a loop
         if nxt in seen:
             loop = " -> ".join([*seen, nxt])
             raise ConfigError(file, f"routes[{origin.index}].fallbacks", f"fallback loop: {loop}")

@@ -195,3 +195,13 @@ def test_unusable_database_is_one_line(tmp_path: Path) -> None:
     not_a_db.write_bytes(b"this is not a SQLite file" * 100)
     line = one_line_error(cco("--headless", "--db", str(not_a_db), "--port", "0"))
     assert "database" in line
+
+
+def test_catch_all_route_may_list_its_own_fallback(tmp_path: Path) -> None:
+    from cco_tui.routing import attempt_chain, parse_routes
+
+    routes = parse_routes({"routes": [
+        {"pattern": "^claude-", "provider": "anthropic", "endpoint": "http://x/v1", "fallbacks": ["claude-sonnet-4-6"]},
+    ]}, "model-routing.json")
+    chain = [item.requested_model for item in attempt_chain(routes, "claude-opus-4-8")]
+    assert chain == ["claude-opus-4-8", "claude-sonnet-4-6"]

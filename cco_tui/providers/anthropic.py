@@ -18,8 +18,9 @@ from cco_tui.server.exchange import Incoming, UpstreamReply
 from cco_tui.server.headers import RawHeaders, has_credential, upstream_headers
 
 
-def upstream_url(endpoint: str, path: str, query: bytes) -> str:
-    """`endpoint` is the API base including /v1; the client's path below /v1 and its query are kept."""
+def upstream_url(endpoint: str, raw_path: bytes, query: bytes) -> str:
+    """`endpoint` is the API base including /v1; the client's path below /v1 (as encoded) and query are kept."""
+    path = raw_path.decode("latin-1")
     suffix = path[3:] if path.startswith("/v1") else path
     return endpoint + suffix + ("?" + query.decode("latin-1") if query else "")
 
@@ -43,8 +44,11 @@ async def send(upstream: Upstream, incoming: Incoming, resolved: Resolved, conne
     started = time.perf_counter()
     response = await upstream.open(
         incoming.method,
-        upstream_url(resolved.route.endpoint, incoming.path, incoming.query),
-        add_credential(upstream_headers(incoming.headers), resolved.route.api_key_env),
+        upstream_url(resolved.route.endpoint, incoming.raw_path, incoming.query),
+        add_credential(
+            upstream_headers(incoming.headers, keep_credentials=resolved.route.provider == "anthropic"),
+            resolved.route.api_key_env,
+        ),
         rewrite_model(incoming.body, incoming, resolved) if incoming.body else None,
         Timeouts(connect_timeout_s, resolved.route.timeout_ms / 1000),
     )
@@ -54,7 +58,9 @@ async def send(upstream: Upstream, incoming: Incoming, resolved: Resolved, conne
 async def reply_from(response: UpstreamResponse, started: float) -> UpstreamReply:
     headers_at = time.perf_counter()
     if response.is_event_stream:
-        return UpstreamReply(response.status, response.headers, None, relay(response), started, headers_at)
+        return UpstreamReply(
+            response.status, response.headers, None, relay(response), started, headers_at, response.aclose
+        )
     body = await response.read()
     return UpstreamReply(response.status, response.headers, body, None, started, headers_at)
 

@@ -42,6 +42,7 @@ class UpstreamResponse:
         self.status = response.status
         self.headers: RawHeaders = list(response.headers)
         self._response = response
+        self._closed = False
 
     @property
     def is_event_stream(self) -> bool:
@@ -64,7 +65,10 @@ class UpstreamResponse:
             await self.aclose()
 
     async def aclose(self) -> None:
-        await self._response.aclose()
+        """Idempotent: the relay's own cleanup and the server's both call it."""
+        if not self._closed:
+            self._closed = True
+            await self._response.aclose()
 
 
 class Upstream:

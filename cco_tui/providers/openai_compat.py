@@ -95,7 +95,9 @@ async def translate_reply(
             tool_name_map(payload),
             fallback_input_tokens=estimate_input_tokens(payload),
         )
-        return UpstreamReply(200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at)
+        return UpstreamReply(
+            200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at, response.aclose
+        )
     body = await response.read()
     reply = whole_answer(status, body, payload, resolved, stream)
     reply.headers += [(name, value) for name, value in response.headers if name.lower() in PASSED_BACK]

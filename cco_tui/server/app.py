@@ -41,8 +41,8 @@ def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Q
 def register_guards(app: Quart, state: ServerState) -> None:
     @app.before_request
     async def guard() -> Response | None:
-        problem = state.policy.host_problem(request.headers.get("host")) or state.policy.origin_problem(
-            request.headers.get("origin")
+        problem = state.policy.request_problem(
+            request.headers.get("host"), request.headers.get("origin"), request.remote_addr or ""
         )
         if problem:
             return error_response(403, problem, "permission_error")

@@ -8,6 +8,7 @@ from typing import Literal
 from cco_tui.cache.keys import cache_key, credential_scope_of
 from cco_tui.routing import Resolved
 from cco_tui.server.exchange import Incoming
+from cco_tui.server.headers import joined_values
 from cco_tui.settings import CacheSettings
 
 CacheMode = Literal["normal", "bypass", "refresh", "off"]
@@ -73,6 +74,6 @@ def key_for(incoming: Incoming, resolved: Resolved) -> str:
         upstream_model=resolved.upstream_model,
         path=incoming.path + ("?" + query if query else ""),
         anthropic_version=incoming.header(b"anthropic-version"),
-        anthropic_beta=incoming.header(b"anthropic-beta"),
+        anthropic_beta=joined_values(incoming.headers, b"anthropic-beta"),
         body=incoming.payload,
     )

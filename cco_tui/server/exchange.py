@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,8 +14,9 @@ from cco_tui.server.headers import RawHeaders, header_value
 class Incoming:
     request_id: str
     method: str
-    path: str  # e.g. "/v1/messages"
+    path: str  # e.g. "/v1/messages" (percent-decoded: for routing and records)
     query: bytes  # e.g. b"beta=true"
+    raw_path: bytes  # the path exactly as the client encoded it: what goes upstream
     headers: RawHeaders  # as received, lower-case names
     body: bytes  # exactly as received: forwarded untouched on the Anthropic path
     payload: dict[str, Any] | None  # the parsed body, when it is a JSON object
@@ -46,10 +47,18 @@ class UpstreamReply:
     chunks: AsyncIterator[bytes] | None = None
     upstream_started: float = 0.0  # perf_counter when the request left cco
     headers_at: float = 0.0  # perf_counter when the upstream's head arrived
+    closer: Callable[[], Awaitable[None]] | None = None  # releases the upstream connection
 
     @property
     def is_stream(self) -> bool:
         return self.chunks is not None
+
+    async def aclose(self) -> None:
+        """Release the upstream connection, whether or not anyone started reading the chunks."""
+        if self.chunks is not None:
+            await close_quietly(self.chunks)
+        if self.closer is not None:
+            await self.closer()
 
 
 @dataclass(slots=True)
@@ -60,3 +69,9 @@ class Outgoing:
     headers: RawHeaders
     body: bytes | None = None
     chunks: AsyncIterator[bytes] | None = None
+
+
+async def close_quietly(chunks: AsyncIterator[bytes]) -> None:
+    aclose = getattr(chunks, "aclose", None)
+    if aclose is not None:
+        await aclose()

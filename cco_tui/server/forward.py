@@ -91,7 +91,4 @@ def retry_after(reply: UpstreamReply) -> float | None:
 
 
 async def discard(reply: UpstreamReply) -> None:
-    if reply.chunks is not None:
-        aclose = getattr(reply.chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
+    await reply.aclose()

@@ -11,13 +11,13 @@ import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 from cco_tui.errors import ProxyError
-from cco_tui.server.exchange import Outgoing
+from cco_tui.server.exchange import Incoming, Outgoing, close_quietly
 from cco_tui.server.headers import header_value
 from cco_tui.server.intake import ClientGone, new_request_id, read_incoming
 from cco_tui.server.proxy import Exchange, error_outgoing
-from cco_tui.server.relay import close_quietly
 from cco_tui.server.state import ServerState
 from cco_tui.server.types import ASGIApp, Receive, Scope, Send
 
@@ -36,55 +36,79 @@ class ProxyFront:
             return
         started = time.perf_counter()
         try:
-            outgoing = await self.answer(scope, receive, started)
+            incoming = await self.intake(scope, receive, started)
         except ClientGone:
             return
-        except Exception as error:  # a bug must cost one request an error, never the server
-            log.exception("unexpected error while proxying %s %s", scope["method"], scope["path"])
-            problem = ProxyError(500, f"internal error in cco: {type(error).__name__}", "api_error")
-            outgoing = error_outgoing(problem, new_request_id(), started)
-        await deliver(outgoing, send, receive)
-
-    async def answer(self, scope: Scope, receive: Receive, started: float) -> Outgoing:
-        try:
-            self.check_access(scope)
-            incoming = await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
         except ProxyError as error:
-            return error_outgoing(error, new_request_id(), started)
-        return await Exchange(self.state, incoming).run()
+            self.state.record_rejected(scope, error)
+            await deliver(error_outgoing(error, new_request_id(), started), send, None)
+            return
+        await self.serve(Exchange(self.state, incoming), send, receive)
+
+    async def intake(self, scope: Scope, receive: Receive, started: float) -> Incoming:
+        self.check_access(scope)
+        return await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
+
+    async def serve(self, exchange: Exchange, send: Send, receive: Receive) -> None:
+        """Run the exchange while watching for the client to leave: if it does, stop paying for the answer."""
+        gone = asyncio.ensure_future(wait_for_disconnect(receive))
+        try:
+            outgoing = await self.answer_unless_gone(exchange, gone)
+            if outgoing is not None:
+                await deliver(outgoing, send, gone)
+        finally:
+            gone.cancel()
+
+    async def answer_unless_gone(self, exchange: Exchange, gone: asyncio.Future[None]) -> Outgoing | None:
+        answer = asyncio.ensure_future(exchange.run())
+        racers: set[asyncio.Future[Any]] = {answer, gone}
+        await asyncio.wait(racers, return_when=asyncio.FIRST_COMPLETED)
+        if not answer.done():
+            answer.cancel()  # cancels the upstream request too: the connection is closed, nothing more is billed
+            await asyncio.gather(answer, return_exceptions=True)
+            exchange.record_client_gone()
+            return None
+        try:
+            return answer.result()
+        except Exception as error:  # a bug must cost one request an error, never the server
+            log.exception("unexpected error while proxying %s", exchange.incoming.path)
+            problem = ProxyError(500, f"internal error in cco: {type(error).__name__}", "api_error")
+            return error_outgoing(problem, exchange.incoming.request_id, exchange.incoming.t0)
 
     def check_access(self, scope: Scope) -> None:
         headers = scope["headers"]
-        policy = self.state.policy
-        problem = policy.host_problem(header_value(headers, b"host")) or policy.origin_problem(
-            header_value(headers, b"origin")
+        client = (scope.get("client") or ("", 0))[0]
+        problem = self.state.policy.request_problem(
+            header_value(headers, b"host"), header_value(headers, b"origin"), client
         )
         if problem:
             raise ProxyError(403, problem, "permission_error")
 
 
-async def deliver(outgoing: Outgoing, send: Send, receive: Receive) -> None:
+async def deliver(outgoing: Outgoing, send: Send, gone: asyncio.Future[None] | None) -> None:
     if outgoing.chunks is None:
         body = outgoing.body or b""
         headers = [*outgoing.headers, (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": outgoing.status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
         return
-    await send({"type": "http.response.start", "status": outgoing.status, "headers": outgoing.headers})
-    await stream_until_disconnect(outgoing.chunks, send, receive)
-
-
-async def stream_until_disconnect(chunks: AsyncIterator[bytes], send: Send, receive: Receive) -> None:
-    """Relay the chunks; if the client leaves first, stop at once (which closes the upstream stream too)."""
-    pump = asyncio.ensure_future(send_chunks(chunks, send))
-    watcher = asyncio.ensure_future(wait_for_disconnect(receive))
     try:
-        await asyncio.wait({pump, watcher}, return_when=asyncio.FIRST_COMPLETED)
+        await send({"type": "http.response.start", "status": outgoing.status, "headers": outgoing.headers})
+        if gone is not None:
+            await stream_until_disconnect(outgoing.chunks, send, gone)
     finally:
-        for task in (pump, watcher):
-            task.cancel()
-        results = await asyncio.gather(pump, watcher, return_exceptions=True)
-        await close_quietly(chunks)
+        await close_quietly(outgoing.chunks)  # even when the head could not be sent: release the upstream
+
+
+async def stream_until_disconnect(chunks: AsyncIterator[bytes], send: Send, gone: asyncio.Future[None]) -> None:
+    """Relay the chunks; if the client leaves first, stop at once (closing the stream releases the upstream)."""
+    pump = asyncio.ensure_future(send_chunks(chunks, send))
+    racers: set[asyncio.Future[Any]] = {pump, gone}
+    try:
+        await asyncio.wait(racers, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        pump.cancel()
+        results = await asyncio.gather(pump, return_exceptions=True)
     if isinstance(results[0], Exception):
         log.error("stream relay failed: %r", results[0])
 

@@ -35,13 +35,19 @@ class AccessPolicy:
     allowed_hosts: frozenset[str]
     allowed_origins: frozenset[str]
 
-    def host_problem(self, host: str | None) -> str | None:
-        if not self.check_host or host is None:
+    def host_problem(self, host: str | None, client: str) -> str | None:
+        """On a loopback bind every request is checked; on a wider bind (--allow-remote) those from this machine
+        still are, since a browser here is exactly what a rebinding page would use."""
+        if host is None or not (self.check_host or is_loopback_address(client)):
             return None
         name = host_without_port(host.lower())
         if name in self.allowed_hosts or name.endswith(".localhost") or is_loopback_address(name):
             return None
         return f"Host {host!r} is not allowed: cco only answers requests addressed to this machine"
+
+    def request_problem(self, host: str | None, origin: str | None, client: str) -> str | None:
+        """Why this request must be refused (403), or None."""
+        return self.host_problem(host, client) or self.origin_problem(origin)
 
     def origin_problem(self, origin: str | None) -> str | None:
         if origin is None or origin in self.allowed_origins:

@@ -29,8 +29,15 @@ CREDENTIAL_HEADERS = (b"x-api-key", b"authorization")
 RawHeaders = list[tuple[bytes, bytes]]
 
 
-def upstream_headers(incoming: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
-    return [(name, value) for name, value in incoming if name.lower() not in NOT_UPSTREAM]
+def upstream_headers(incoming: Iterable[tuple[bytes, bytes]], keep_credentials: bool = True) -> RawHeaders:
+    """What goes upstream: not hop-by-hop, not cco's own `x-cco-*` controls, and credentials only when the
+    upstream is the provider they were issued by."""
+    dropped = NOT_UPSTREAM if keep_credentials else NOT_UPSTREAM | set(CREDENTIAL_HEADERS)
+    return [
+        (name, value)
+        for name, value in incoming
+        if (lowered := name.lower()) not in dropped and not lowered.startswith(b"x-cco-")
+    ]
 
 
 def downstream_headers(upstream: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
@@ -39,6 +46,12 @@ def downstream_headers(upstream: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
 
 def has_credential(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return any(name.lower() in CREDENTIAL_HEADERS for name, _ in headers)
+
+
+def joined_values(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:
+    """All values of a header that may be repeated, comma-joined as HTTP allows (e.g. anthropic-beta)."""
+    values = [value.decode("latin-1") for name, value in headers if name.lower() == wanted]
+    return ",".join(values) if values else None
 
 
 def header_value(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:

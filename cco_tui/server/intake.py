@@ -14,6 +14,7 @@ from cco_tui.server.headers import header_value
 from cco_tui.server.types import Receive, Scope
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
+MAX_MODEL_LENGTH = 256
 
 
 def new_request_id() -> str:
@@ -33,6 +34,7 @@ async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, sta
         method=scope["method"],
         path=scope["path"],
         query=scope["query_string"],
+        raw_path=checked_raw_path(scope),
         headers=headers,
         body=body,
         payload=parse_payload(scope["path"], headers, body),
@@ -59,6 +61,15 @@ async def read_body(receive: Receive, limit: int) -> bytes:
             return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
+def checked_raw_path(scope: Scope) -> bytes:
+    """The path as sent, so `%2F` or `%3F` reach the upstream as the client meant them; `..` segments are refused
+    because they would climb out of the configured endpoint's base path."""
+    if ".." in scope["path"].split("/"):
+        raise ProxyError(400, "path must not contain '..' segments")
+    raw: bytes = scope.get("raw_path") or scope["path"].encode()
+    return raw
+
+
 def check_declared_length(headers: list[tuple[bytes, bytes]], limit: int) -> None:
     declared = header_value(headers, b"content-length")
     if declared and declared.isdigit() and int(declared) > limit:
@@ -74,9 +85,17 @@ def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) ->
     if not body or "json" not in content_type.lower():
         return None
     payload = load_json(body) if strict else try_load_json(body)
-    if strict and not isinstance(payload.get("model") if payload else None, str):
-        raise ProxyError(400, "model: field required (a string naming the model)")
+    if strict:
+        check_model(payload.get("model") if payload else None)
     return payload
+
+
+def check_model(model: object) -> None:
+    """A model name travels on in headers and logs: it must be a plain printable string."""
+    if not isinstance(model, str) or not model:
+        raise ProxyError(400, "model: field required (a string naming the model)")
+    if not model.isprintable() or len(model) > MAX_MODEL_LENGTH:
+        raise ProxyError(400, "model: must be printable text of at most 256 characters")
 
 
 def load_json(body: bytes) -> dict[str, Any]:

@@ -13,11 +13,12 @@ from cco_tui.server.exchange import Incoming, Outgoing
 from cco_tui.server.forward import Forwarded, chain_for, forward
 from cco_tui.server.headers import RawHeaders, downstream_headers
 from cco_tui.server.recording import Served, fill_outcome, fill_timing, new_record
-from cco_tui.server.relay import Observed, StreamWatcher, observe_json, watched_stream
+from cco_tui.server.relay import Observed, StreamWatcher, WatchedStream, observe_json
 from cco_tui.server.state import ServerState
 
 JSON_TYPE = b"application/json"
 FOLLOW_ATTEMPTS = 3
+CLIENT_CLOSED = 499  # the status proxies use for "the client closed the request"
 SSE_TYPE = b"text/event-stream; charset=utf-8"
 
 
@@ -88,13 +89,9 @@ class Exchange:
         model = self.chain[0].requested_model
         headers = list(head.headers)
         if self.incoming.stream and head.is_stream:
-            watcher = StreamWatcher(False, None)
-            stream = watched_stream(
-                follower,
-                watcher,
-                head.status,
-                lambda seen: self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), seen),
-            )
+            served = Served(head.status, self.chain[0].route.provider, model, "hit")
+            watcher = StreamWatcher(keep=False, flight=None)
+            stream = WatchedStream(follower, watcher, head.status, lambda seen: self.finish(served, seen))
             return self.response(stream, head.status, headers, "hit", model)
         raw = await follower.read_all()
         as_json = body_as_json(raw, head.is_stream)
@@ -118,6 +115,9 @@ class Exchange:
     def relay(self, forwarded: Forwarded, flight: Flight | None) -> Outgoing:
         reply = forwarded.reply
         headers = downstream_headers(reply.headers)
+        if flight is not None and forwarded.resolved is not self.chain[0]:
+            flight.finish(False)  # another model answered: followers asked for this one, let them try for it
+            flight = None
         if flight is not None:
             flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
         served = Served(
@@ -131,10 +131,10 @@ class Exchange:
         keep = self.plan.writes and forwarded.resolved is self.chain[0] and 200 <= reply.status < 300
         if reply.chunks is None:
             return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
-        watcher = StreamWatcher(keep, flight)
-        stream = watched_stream(reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight))
-        if flight is not None:
-            flight.bind(stream)
+        watcher = StreamWatcher(keep=keep, flight=flight)
+        stream = WatchedStream(
+            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight), reply.closer
+        )
         return self.response(
             stream,
             reply.status,
@@ -226,3 +226,7 @@ class Exchange:
     def record_error(self, error: ProxyError) -> None:
         served = Served(error.status, self.chain[0].route.provider, None, "off")
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
+
+    def record_client_gone(self) -> None:
+        """The client left before the answer started: recorded, so the dashboard shows the abandoned call."""
+        self.record_error(ProxyError(CLIENT_CLOSED, "client disconnected", "client_disconnected"))

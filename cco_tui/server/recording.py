@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
-from cco_tui.attribution import PROJECT_HEADER, project_from_request
+from cco_tui.attribution import DEFAULT_PROJECT, PROJECT_HEADER, project_from_request
 from cco_tui.costs.usage import usage_from_anthropic
 from cco_tui.server.exchange import Incoming
+from cco_tui.server.headers import header_value
+from cco_tui.server.intake import new_request_id
 from cco_tui.store.record import CacheStatus, RequestRecord, client_family
 
 
@@ -74,3 +77,17 @@ def fill_timing(
         record.upstream_ms = ((served.upstream_finished or finished) - served.upstream_started) * to_ms
     record.overhead_ms = record.latency_ms - (record.upstream_ms or 0.0)
     record.response_bytes = response_bytes
+
+
+def rejected_record(scope: MutableMapping[str, Any], status: int, error_type: str) -> RequestRecord:
+    """A request refused before it was read (403, 400, 413): no model, no usage, but it happened."""
+    headers = scope["headers"]
+    return RequestRecord(
+        request_id=new_request_id(),
+        project=header_value(headers, PROJECT_HEADER.encode()) or DEFAULT_PROJECT,
+        client=client_family(header_value(headers, b"user-agent")),
+        endpoint=scope["path"],
+        status=status,
+        error_type=error_type,
+        cache_status="off",
+    )

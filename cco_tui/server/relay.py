@@ -7,7 +7,7 @@ handed to the server), so watching never delays the client.
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,8 @@ import orjson
 
 from cco_tui.anthropic_events import MessageAccumulator
 from cco_tui.cache.coalesce import Flight
+from cco_tui.errors import ProxyError
+from cco_tui.server.exchange import close_quietly
 
 
 @dataclass(slots=True)
@@ -59,7 +61,7 @@ def parse_object(body: bytes) -> dict[str, Any]:
 class StreamWatcher:
     """Feeds relayed SSE bytes to an accumulator, the cache buffer and any coalesced followers."""
 
-    def __init__(self, keep: bool, flight: Flight | None) -> None:
+    def __init__(self, *, keep: bool, flight: Flight | None) -> None:
         self.accumulator = MessageAccumulator()
         self.parts: list[bytes] | None = [] if keep else None
         self.flight = flight
@@ -89,20 +91,68 @@ class StreamWatcher:
         return observed
 
 
-async def watched_stream(
-    chunks: AsyncIterator[bytes], watcher: StreamWatcher, status: int, on_end: Callable[[Observed], None]
-) -> AsyncIterator[bytes]:
-    """Relay `chunks`; when the stream ends for any reason (done, upstream error, client gone) call on_end once."""
-    try:
-        async for chunk in chunks:
-            yield chunk
-            watcher.see(chunk)
-    finally:
-        await close_quietly(chunks)
-        on_end(watcher.close(status))
+class WatchedStream:
+    """Relays `chunks` while a StreamWatcher looks at each one after it went out.
 
+    A class, not a generator, so that `aclose()` releases the upstream and reports the end exactly once even when
+    nobody ever iterated it (the client left before the response started). A 2xx stream that ends without
+    `message_stop` or an `error` event gets one appended: a silent truncation would leave Claude Code waiting
+    for a stop_reason that never comes.
+    """
 
-async def close_quietly(chunks: AsyncIterator[bytes]) -> None:
-    aclose = getattr(chunks, "aclose", None)
-    if aclose is not None:
-        await aclose()
+    def __init__(
+        self,
+        chunks: AsyncIterator[bytes],
+        watcher: StreamWatcher,
+        status: int,
+        on_end: Callable[[Observed], None],
+        release: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._chunks = chunks
+        self._watcher = watcher
+        self._status = status
+        self._on_end = on_end
+        self._release = release
+        self._unseen: bytes | None = None
+        self._ended = False
+        self._closed = False
+
+    def __aiter__(self) -> WatchedStream:
+        return self
+
+    async def __anext__(self) -> bytes:
+        self._see_sent()
+        if self._ended:
+            await self.aclose()
+            raise StopAsyncIteration
+        try:
+            self._unseen = await self._chunks.__anext__()
+        except StopAsyncIteration:
+            self._ended = True
+            return await self._truncation_notice()
+        except BaseException:
+            await self.aclose()
+            raise
+        return self._unseen
+
+    def _see_sent(self) -> None:
+        if self._unseen is not None:
+            self._watcher.see(self._unseen)  # it was handed to the server before we were asked for the next one
+            self._unseen = None
+
+    async def _truncation_notice(self) -> bytes:
+        accumulator = self._watcher.accumulator
+        if not 200 <= self._status < 300 or accumulator.completed or accumulator.error is not None:
+            await self.aclose()
+            raise StopAsyncIteration
+        self._unseen = ProxyError(502, "upstream ended the stream before message_stop", "api_error").event()
+        return self._unseen
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await close_quietly(self._chunks)
+        if self._release is not None:
+            await self._release()
+        self._on_end(self._watcher.close(self._status))

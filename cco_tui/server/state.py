@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cco_tui.cache.coalesce import InFlight
 from cco_tui.cache.entry import CacheEntry
@@ -18,6 +19,7 @@ from cco_tui.errors import ProxyError
 from cco_tui.providers.http import Upstream
 from cco_tui.server.guards import AccessPolicy
 from cco_tui.server.metrics import Metrics
+from cco_tui.server.recording import rejected_record
 from cco_tui.settings import Config
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.writer import RecordWriter
@@ -109,6 +111,10 @@ class ServerState:
 
     def record(self, record: RequestRecord) -> None:
         self.writer.submit(record)
+
+    def record_rejected(self, scope: MutableMapping[str, Any], error: ProxyError) -> None:
+        if self.config.settings.analytics:
+            self.writer.submit(rejected_record(scope, error.status, error.error_type))
 
     def uptime_s(self) -> float:
         return time.monotonic() - self.started_at

@@ -31,6 +31,7 @@ class Received:
     headers: dict[str, str]
     raw_headers: list[tuple[bytes, bytes]]
     body: bytes
+    raw_path: bytes = b""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -106,16 +107,12 @@ def _block_events(index: int, block: dict[str, Any], fragments: int) -> list[tup
     events: list[tuple[str, Any]] = [
         ("content_block_start", {"type": "content_block_start", "index": index, "content_block": start})
     ]
-    events += [
-        ("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas
-    ]
+    events += [("content_block_delta", {"type": "content_block_delta", "index": index, "delta": d}) for d in deltas]
     events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))
     return events
 
 
-def error_reply(
-    status: int, error_type: str, message_text: str, headers: dict[str, str] | None = None
-) -> Reply:
+def error_reply(status: int, error_type: str, message_text: str, headers: dict[str, str] | None = None) -> Reply:
     body = {
         "type": "error",
         "error": {"type": error_type, "message": message_text},
@@ -158,6 +155,8 @@ class FakeAnthropic:
             return Reply(body={"input_tokens": 42})
         if received.path.startswith("/v1/models"):
             return Reply(body=_models(received.path))
+        if received.path != "/v1/messages":  # batches, files…: echo where the request landed
+            return Reply(body={"type": "fake_resource", "path": received.path})
         payload = received.json()
         msg = message(model=payload.get("model", "claude-sonnet-4-6"))
         if payload.get("stream"):
@@ -171,8 +170,8 @@ class FakeAnthropic:
             return
         received = await self._record(scope, receive)
         reply = self.script.popleft() if self.script else self.responder(received)
-        if reply.head_delay_s:
-            await asyncio.sleep(reply.head_delay_s)
+        if reply.head_delay_s and await self._client_left_within(reply.head_delay_s, receive):
+            return
         if reply.is_stream:
             await self._stream(reply, receive, send)
         else:
@@ -187,7 +186,7 @@ class FakeAnthropic:
                 break
         raw = list(scope["headers"])
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in raw}
-        item = Received(scope["method"], scope["path"], scope["query_string"], headers, raw, body)
+        item = Received(scope["method"], scope["path"], scope["query_string"], headers, raw, body, scope["raw_path"])
         if self.record:
             with self._lock:
                 self.received.append(item)
@@ -213,6 +212,14 @@ class FakeAnthropic:
             watcher.cancel()
             self.stream_closed.set()
 
+    async def _client_left_within(self, seconds: float, receive: Any) -> bool:
+        """Wait before answering, but notice (and count) a caller that gives up meanwhile."""
+        try:
+            await asyncio.wait_for(self._watch_disconnect(receive), seconds)
+        except TimeoutError:
+            return False
+        return True
+
     async def _watch_disconnect(self, receive: Any) -> None:
         while (await receive())["type"] != "http.disconnect":
             pass
@@ -222,9 +229,7 @@ class FakeAnthropic:
 
 async def _send_json(reply: Reply, send: Any) -> None:
     body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-    headers = [(b"content-type", b"application/json")] + [
-        (k.encode(), v.encode()) for k, v in reply.headers.items()
-    ]
+    headers = [(b"content-type", b"application/json")] + [(k.encode(), v.encode()) for k, v in reply.headers.items()]
     await send({"type": "http.response.start", "status": reply.status, "headers": headers})
     await send({"type": "http.response.body", "body": body, "more_body": False})
 

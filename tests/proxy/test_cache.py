@@ -6,6 +6,7 @@ import asyncio
 import copy
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,9 +47,11 @@ def changed(**overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def cache_cco(tmp_path: Path, fake_upstream) -> Iterator[ThreadedServer]:
-    yield from serve_with(tmp_path, fake_upstream[1], {})
+    with serve_with(tmp_path, fake_upstream[1], {}) as server:
+        yield server
 
 
+@contextmanager
 def serve_with(tmp_path: Path, upstream: ThreadedServer, cache: dict[str, Any]) -> Iterator[ThreadedServer]:
     config = load_config(str(write_config(tmp_path / "c", upstream.url, settings={"cache": cache})))
     with running(create_app(config, tmp_path / "cco.db")) as server:
@@ -80,9 +83,7 @@ def test_metadata_and_session_header_do_not_matter(cache_cco: ThreadedServer, fa
         {"max_tokens": 65},
     ],
 )
-def test_answer_relevant_changes_miss(
-    cache_cco: ThreadedServer, fake: FakeAnthropic, variant: dict[str, Any]
-) -> None:
+def test_answer_relevant_changes_miss(cache_cco: ThreadedServer, fake: FakeAnthropic, variant: dict[str, Any]) -> None:
     post(cache_cco, BODY)
     assert post(cache_cco, changed(**variant)).headers["x-cco-cache"] == "miss"
     assert fake.count() == 2
@@ -107,16 +108,14 @@ def test_scope_isolates_credentials(cache_cco: ThreadedServer, fake: FakeAnthrop
 
 def test_shared_scope_shares(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
-    for server in serve_with(tmp_path, upstream, {"scope": "shared"}):
+    with serve_with(tmp_path, upstream, {"scope": "shared"}) as server:
         post(server, BODY)
         other = httpx.post(server.url + "/v1/messages", json=BODY, headers={"x-api-key": "sk-ant-client-b"})
         assert other.headers["x-cco-cache"] == "hit"
     assert fake.count() == 1
 
 
-def test_stream_is_stored_and_replayed_as_stream_and_json(
-    cache_cco: ThreadedServer, fake: FakeAnthropic
-) -> None:
+def test_stream_is_stored_and_replayed_as_stream_and_json(cache_cco: ThreadedServer, fake: FakeAnthropic) -> None:
     tool = {"type": "tool_use", "id": "toolu_9", "name": "calc", "input": {"expr": "2+2", "digits": [1, 2]}}
     original = message(
         content=[{"type": "text", "text": "Computing."}, tool],
@@ -154,9 +153,7 @@ def test_json_answer_replayed_as_stream(cache_cco: ThreadedServer, fake: FakeAnt
 
 
 @pytest.mark.parametrize("broken", ["cut", "error_event"])
-def test_incomplete_streams_are_not_stored(
-    cache_cco: ThreadedServer, fake: FakeAnthropic, broken: str
-) -> None:
+def test_incomplete_streams_are_not_stored(cache_cco: ThreadedServer, fake: FakeAnthropic, broken: str) -> None:
     events = stream_events(message())
     if broken == "cut":
         fake.then(Reply(events=events[:-2], cut=True))
@@ -191,12 +188,10 @@ def test_bypass_and_refresh_controls(cache_cco: ThreadedServer, fake: FakeAnthro
 
 def test_route_and_settings_can_turn_the_cache_off(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
-    for server in serve_with(tmp_path / "a", upstream, {"enabled": False}):
+    with serve_with(tmp_path / "a", upstream, {"enabled": False}) as server:
         post(server, BODY)
         assert post(server, BODY).headers["x-cco-cache"] == "off"
-    routes = [
-        {"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "cache": False}
-    ]
+    routes = [{"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "cache": False}]
     config = load_config(str(write_config(tmp_path / "b", upstream.url, routes=routes)))
     with running(create_app(config, tmp_path / "b.db")) as server:
         post(server, BODY)
@@ -206,7 +201,7 @@ def test_route_and_settings_can_turn_the_cache_off(tmp_path: Path, fake_upstream
 
 def test_ttl_expiry(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
-    for server in serve_with(tmp_path, upstream, {"ttl_seconds": 0.5}):
+    with serve_with(tmp_path, upstream, {"ttl_seconds": 0.5}) as server:
         post(server, BODY)
         assert post(server, BODY).headers["x-cco-cache"] == "hit"
         time.sleep(0.8)
@@ -217,7 +212,7 @@ def test_ttl_expiry(tmp_path: Path, fake_upstream) -> None:
 def test_byte_bound_evicts_and_stats_and_clear(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
     fake.responder = lambda received: Reply(body=message(text="x" * 3000))
-    for server in serve_with(tmp_path, upstream, {"max_bytes": 40_000}):
+    with serve_with(tmp_path, upstream, {"max_bytes": 40_000}) as server:
         for n in range(60):
             post(server, changed(messages=[{"role": "user", "content": f"question {n}"}]))
         stats = httpx.get(server.url + "/api/cache/stats").json()
@@ -247,20 +242,14 @@ async def fire(server: ThreadedServer, body: dict[str, Any], count: int) -> list
 
 
 @pytest.mark.parametrize("stream", [False, True])
-def test_coalescing_twenty_identical_requests(
-    cache_cco: ThreadedServer, fake: FakeAnthropic, stream: bool
-) -> None:
+def test_coalescing_twenty_identical_requests(cache_cco: ThreadedServer, fake: FakeAnthropic, stream: bool) -> None:
     slow = message(text="one answer for everyone")
-    fake.then(
-        Reply(events=stream_events(slow), delay_s=0.15) if stream else Reply(body=slow, head_delay_s=0.5)
-    )
+    fake.then(Reply(events=stream_events(slow), delay_s=0.15) if stream else Reply(body=slow, head_delay_s=0.5))
     responses = asyncio.run(fire(cache_cco, changed(stream=stream), 20))
     assert fake.count() == 1
     assert all(r.status_code == 200 for r in responses)
     if stream:
-        assert all(
-            b"one answer for everyone"[:8] in r.content and b"message_stop" in r.content for r in responses
-        )
+        assert all(b"one answer for everyone"[:8] in r.content and b"message_stop" in r.content for r in responses)
         assert len({r.content for r in responses}) == 1
     else:
         assert all(r.json()["content"][0]["text"] == "one answer for everyone" for r in responses)
@@ -268,9 +257,7 @@ def test_coalescing_twenty_identical_requests(
     assert stats["coalesced"] + stats["hits"] == 19
 
 
-def test_followers_of_a_failed_leader_retry_themselves(
-    cache_cco: ThreadedServer, fake: FakeAnthropic
-) -> None:
+def test_followers_of_a_failed_leader_retry_themselves(cache_cco: ThreadedServer, fake: FakeAnthropic) -> None:
     error = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     fake.then(Reply(status=529, body=error, head_delay_s=0.3))
     responses = asyncio.run(fire(cache_cco, BODY, 5))
@@ -288,15 +275,13 @@ def test_cache_api_is_loopback_only_and_needs_post_to_clear(cache_cco: ThreadedS
 
 def test_persistent_tier_survives_a_restart(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
-    for server in serve_with(tmp_path, upstream, {"persist": True}):
+    with serve_with(tmp_path, upstream, {"persist": True}) as server:
         post(server, BODY)
-    for server in serve_with(tmp_path, upstream, {"persist": True}):
+    with serve_with(tmp_path, upstream, {"persist": True}) as server:
         restarted = post(server, BODY)
         assert restarted.headers["x-cco-cache"] == "hit"
         assert httpx.post(server.url + "/api/cache/clear").json()["cleared"] == 1
-    for server in serve_with(tmp_path, upstream, {"persist": True}):
+    with serve_with(tmp_path, upstream, {"persist": True}) as server:
         assert post(server, BODY).headers["x-cco-cache"] == "miss"
     assert fake.count() == 2
-    assert (
-        tmp_path / "response-cache.sqlite"
-    ).stat().st_mode & 0o077 == 0  # private: answers hold user content
+    assert (tmp_path / "response-cache.sqlite").stat().st_mode & 0o077 == 0  # private: answers hold user content

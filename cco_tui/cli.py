@@ -7,7 +7,9 @@ import asyncio
 import os
 import sqlite3
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import peewee
 import platformdirs
@@ -20,6 +22,7 @@ from cco_tui.settings import Config, load_config
 from cco_tui.store.migrations import SchemaError
 
 EXIT_CONFIG = 2
+T = TypeVar("T")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -27,17 +30,36 @@ def env_flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def port_number(text: str) -> int:
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
+def log_level(text: str) -> str:
+    if text.lower() not in LOG_LEVELS:
+        raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
+    return text.lower()
+
+
+def from_environment(name: str, parse: Callable[[str], T], default: T) -> T:
+    """Environment defaults are checked like flags, but a bad one is reported as configuration (exit 2)."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return parse(raw)
+    except argparse.ArgumentTypeError as error:
+        raise ConfigError("environment", name, str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cco", description="Claude Code Orchestrator: proxy + dashboard.", epilog=EPILOG
     )
     parser.add_argument("--version", action="version", version=__version__)
-    parser.add_argument(
-        "--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]"
-    )
-    parser.add_argument(
-        "--port", type=int, default=int(os.environ.get("CCO_PORT", "8000")), help="[CCO_PORT]"
-    )
+    parser.add_argument("--host", default=os.environ.get("CCO_HOST", "127.0.0.1"), help="bind address [CCO_HOST]")
+    parser.add_argument("--port", type=port_number, default=None, help="[CCO_PORT, default 8000]")
     parser.add_argument(
         "--headless",
         action="store_true",
@@ -50,20 +72,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("CCO_CONFIG_DIR"),
         help="config directory [CCO_CONFIG_DIR]",
     )
-    parser.add_argument(
-        "--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]"
-    )
+    parser.add_argument("--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]")
     parser.add_argument(
         "--project",
         default=os.environ.get("CCO_PROJECT"),
         help="the dashboard's current project [CCO_PROJECT]",
     )
-    parser.add_argument(
-        "--log-level",
-        choices=LOG_LEVELS,
-        default=os.environ.get("CCO_LOG_LEVEL", "info"),
-        help="[CCO_LOG_LEVEL]",
-    )
+    parser.add_argument("--log-level", type=log_level, default=None, help="debug|info|warning|error [CCO_LOG_LEVEL]")
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -113,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(argv)
     args = build_parser().parse_args(argv)
     try:
+        args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
+        args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = load_config(args.config)
         refuse_remote_bind(args.host, args.allow_remote)
     except ConfigError as error:
@@ -124,9 +141,7 @@ def main(argv: list[str] | None = None) -> int:
 def refuse_remote_bind(host: str, allowed: bool) -> None:
     """Until access tokens exist, anyone who can reach a non-loopback port could spend the user's key."""
     if not allowed and not is_loopback_address(host):
-        raise ConfigError(
-            "command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it"
-        )
+        raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:

@@ -29,12 +29,16 @@ class MemoryLogHandler(logging.Handler):
         self._listeners_lock = threading.Lock()
 
     def emit(self, record: logging.LogRecord) -> None:
-        line = self.format(record)
-        self.lines.append(line)
-        with self._listeners_lock:
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener(line)
+        """Never raises into the code that logged (the writer thread, a request): logging's usual contract."""
+        try:
+            line = self.format(record)
+            self.lines.append(line)
+            with self._listeners_lock:
+                listeners = list(self._listeners)
+            for listener in listeners:
+                listener(line)
+        except Exception:
+            self.handleError(record)
 
     def subscribe(self, listener: LogListener) -> Callable[[], None]:
         """Add a listener; returns the function that removes it."""

@@ -38,9 +38,7 @@ def test_version() -> None:
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "cco"
     assert script.exists(), "pip install should create the `cco` console script"
-    result = subprocess.run(
-        [str(script), "--version"], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30, check=False)
     assert result.stdout.strip() == "2026.11.1"
 
 
@@ -150,9 +148,7 @@ def test_headless_path_never_imports_textual() -> None:
         "bad = sorted(m for m in sys.modules if m.split('.')[0] == 'textual');"
         "print(bad); sys.exit(1 if bad else 0)"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False
-    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -173,8 +169,9 @@ def test_shutdown_is_bounded_with_an_open_stream(tmp_path: Path, fake_upstream) 
 
         def hold_a_stream() -> None:
             try:
-                with httpx.stream("POST", process.url + "/v1/messages", json=body, headers={"x-api-key": "k"},
-                                  timeout=60) as response:
+                with httpx.stream(
+                    "POST", process.url + "/v1/messages", json=body, headers={"x-api-key": "k"}, timeout=60
+                ) as response:
                     opened.set()
                     for _ in response.iter_bytes():
                         pass
@@ -200,8 +197,42 @@ def test_unusable_database_is_one_line(tmp_path: Path) -> None:
 def test_catch_all_route_may_list_its_own_fallback(tmp_path: Path) -> None:
     from cco_tui.routing import attempt_chain, parse_routes
 
-    routes = parse_routes({"routes": [
-        {"pattern": "^claude-", "provider": "anthropic", "endpoint": "http://x/v1", "fallbacks": ["claude-sonnet-4-6"]},
-    ]}, "model-routing.json")
+    routes = parse_routes(
+        {
+            "routes": [
+                {
+                    "pattern": "^claude-",
+                    "provider": "anthropic",
+                    "endpoint": "http://x/v1",
+                    "fallbacks": ["claude-sonnet-4-6"],
+                },
+            ]
+        },
+        "model-routing.json",
+    )
     chain = [item.requested_model for item in attempt_chain(routes, "claude-opus-4-8")]
     assert chain == ["claude-opus-4-8", "claude-sonnet-4-6"]
+
+
+@pytest.mark.parametrize(("name", "value"), [("CCO_PORT", "abc"), ("CCO_PORT", "99999"), ("CCO_LOG_LEVEL", "loud")])
+def test_bad_environment_values_are_one_line(name: str, value: str, tmp_path: Path) -> None:
+    import os
+
+    result = subprocess.run(
+        [sys.executable, "-m", "cco_tui", "--headless", "--db", str(tmp_path / "x.db")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=REPO,
+        check=False,
+        env={**os.environ, name: value},
+    )
+    line = one_line_error(result)
+    assert name in line
+
+
+def test_bad_flag_values_are_reported_by_argparse() -> None:
+    result = cco("--port", "http")
+    assert result.returncode == 2
+    assert "not a port number" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -79,6 +79,7 @@ class Upstream:
         self._direct = httpcore.AsyncConnectionPool(ssl_context=self._ssl, **POOL_OPTIONS)  # type: ignore[arg-type]
         self._proxies = urllib.request.getproxies_environment()
         self._proxied: dict[str, httpcore.AsyncHTTPProxy] = {}
+        self._routes: dict[tuple[bytes, bytes], httpcore.AsyncConnectionPool] = {}
 
     async def open(
         self, method: str, url: str, headers: RawHeaders, content: bytes | None, timeouts: Timeouts
@@ -99,8 +100,14 @@ class Upstream:
             raise ProxyError(502, f"upstream {parsed.host.decode()} unreachable: {type(exc).__name__}") from None
 
     def pool_for(self, url: httpcore.URL) -> httpcore.AsyncConnectionPool:
-        proxy = self._proxies.get(url.scheme.decode())
-        host = url.host.decode()
+        """Decided once per scheme and host: the proxy check reads the whole environment each time."""
+        route = (url.scheme, url.host)
+        if route not in self._routes:
+            self._routes[route] = self._choose_pool(url.scheme.decode(), url.host.decode())
+        return self._routes[route]
+
+    def _choose_pool(self, scheme: str, host: str) -> httpcore.AsyncConnectionPool:
+        proxy = self._proxies.get(scheme)
         if not proxy or is_loopback_address(host) or urllib.request.proxy_bypass(host):
             return self._direct  # a local model server is never reached through a proxy
         if proxy not in self._proxied:

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from cco_tui.errors import ProxyError
+from cco_tui.server.cors import allow_headers, preflight
 from cco_tui.server.exchange import Incoming, Outgoing, close_quietly
 from cco_tui.server.headers import header_value
 from cco_tui.server.intake import ClientGone, new_request_id, read_incoming
@@ -22,6 +23,12 @@ from cco_tui.server.state import ServerState
 from cco_tui.server.types import ASGIApp, Receive, Scope, Send
 
 log = logging.getLogger("cco.server")
+
+
+class Preflight(Exception):
+    """An OPTIONS request: cco answers it itself."""
+
+
 PROXIED_PREFIX = "/v1/"
 
 
@@ -35,26 +42,36 @@ class ProxyFront:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        origin = header_value(scope["headers"], b"origin")
         try:
             incoming = await self.intake(scope, receive, started)
         except ClientGone:
+            return
+        except Preflight:
+            await deliver(
+                preflight(origin, header_value(scope["headers"], b"access-control-request-headers")), send, None
+            )
             return
         except ProxyError as error:
             self.state.record_rejected(scope, error)
             await deliver(error_outgoing(error, new_request_id(), started), send, None)
             return
-        await self.serve(Exchange(self.state, incoming), send, receive)
+        await self.serve(Exchange(self.state, incoming), send, receive, origin)
 
     async def intake(self, scope: Scope, receive: Receive, started: float) -> Incoming:
         self.check_access(scope)
+        if scope["method"] == "OPTIONS":
+            raise Preflight
         return await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
 
-    async def serve(self, exchange: Exchange, send: Send, receive: Receive) -> None:
+    async def serve(self, exchange: Exchange, send: Send, receive: Receive, origin: str | None) -> None:
         """Run the exchange while watching for the client to leave: if it does, stop paying for the answer."""
         gone = asyncio.ensure_future(wait_for_disconnect(receive))
         try:
             outgoing = await self.answer_unless_gone(exchange, gone)
             if outgoing is not None:
+                if origin is not None:  # only allowed origins get this far
+                    outgoing.headers += allow_headers(origin)
                 await deliver(outgoing, send, gone)
         finally:
             gone.cancel()

@@ -20,9 +20,7 @@ KEY = {"x-api-key": "sk-ant-test"}
 
 
 @pytest.fixture
-def small_cco(
-    tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]
-) -> Iterator[ThreadedServer]:
+def small_cco(tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]) -> Iterator[ThreadedServer]:
     settings = {"max_body_bytes": 2000, "allowed_origins": ["https://allowed.example"]}
     config = load_config(str(write_config(tmp_path / "c", fake_upstream[1].url, settings=settings)))
     with running(create_app(config, tmp_path / "cco.db")) as server:
@@ -138,3 +136,24 @@ def test_probes_and_health(small_cco: ThreadedServer) -> None:
     assert health["status"] == "ok"
     assert health["version"] == "2026.11.1"
     assert health["uptime_s"] >= 0
+
+
+def test_allowed_origin_gets_cors_preflight_and_headers(small_cco: ThreadedServer, fake: FakeAnthropic) -> None:
+    origin = {"origin": "https://allowed.example"}
+    preflight = httpx.options(
+        small_cco.url + "/v1/messages",
+        headers={
+            **origin,
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "x-api-key, content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["access-control-allow-origin"] == "https://allowed.example"
+    assert "x-api-key" in preflight.headers["access-control-allow-headers"]
+    answer = httpx.post(small_cco.url + "/v1/messages", json=GOOD, headers={**KEY, **origin})
+    assert answer.headers["access-control-allow-origin"] == "https://allowed.example"
+    assert "x-cco-cache" in answer.headers["access-control-expose-headers"]
+    refused = httpx.options(small_cco.url + "/v1/messages", headers={"origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert fake.count() == 1  # preflights never reach the upstream

@@ -19,6 +19,7 @@ from cco_tui.config_error import ConfigError
 from cco_tui.runner import PortInUse, RunOptions, launch
 from cco_tui.server.guards import is_loopback_address
 from cco_tui.settings import Config, load_config
+from cco_tui.store.db import default_db_path
 from cco_tui.store.migrations import SchemaError
 
 EXIT_CONFIG = 2
@@ -102,12 +103,8 @@ def run_report(argv: list[str]) -> int:
     return int(args.handler(args))
 
 
-def default_db_path(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit).expanduser()
-    from cco_tui.store.db import default_db_path as store_default
-
-    return store_default()
+def chosen_db_path(explicit: str | None) -> Path:
+    return Path(explicit).expanduser() if explicit else default_db_path()
 
 
 def default_log_file() -> Path:
@@ -148,7 +145,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
         host=args.host,
         port=args.port,
-        db_path=default_db_path(args.db),
+        db_path=chosen_db_path(args.db),
         project=current_project(args.project),
         log_level=args.log_level,
         log_file=None if args.headless else default_log_file(),

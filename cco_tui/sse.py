@@ -80,9 +80,3 @@ def encode_event(event: str, data: Any) -> bytes:
     """One event in Anthropic's framing: `event:` line, one `data:` line of compact JSON, blank line."""
     payload = data if isinstance(data, bytes) else orjson.dumps(data)
     return b"event: " + event.encode() + b"\ndata: " + payload + b"\n\n"
-
-
-def encode_data(data: Any) -> bytes:
-    """One unnamed event, OpenAI's framing (`data: {...}`)."""
-    payload = data if isinstance(data, bytes) else orjson.dumps(data)
-    return b"data: " + payload + b"\n\n"

@@ -29,11 +29,6 @@ class CachePlan:
     def writes(self) -> bool:
         return self.mode in ("normal", "refresh")
 
-    @property
-    def header(self) -> str:
-        """The x-cco-cache value before we know whether it hit."""
-        return "miss" if self.mode == "normal" else self.mode
-
 
 OFF = CachePlan("off")
 

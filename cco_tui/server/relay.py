@@ -24,7 +24,6 @@ class Observed:
     """What the relay saw of one answer."""
 
     usage: dict[str, Any] = field(default_factory=dict)
-    model: str | None = None
     complete: bool = False  # a whole, successful answer: a 2xx JSON body, or a stream that reached message_stop
     is_stream: bool = False  # the body is SSE (else JSON)
     error_type: str | None = None
@@ -40,7 +39,6 @@ def observe_json(status: int, body: bytes, keep: bool) -> Observed:
     error = document.get("error") if document.get("type") == "error" else None
     observed = Observed(
         usage=usage or {},
-        model=document.get("model"),
         body=body if keep else None,
         response_bytes=len(body),
         finished_at=time.perf_counter(),
@@ -83,7 +81,6 @@ class StreamWatcher:
         observed = self.observed
         observed.finished_at = time.perf_counter()
         observed.usage = dict(self.accumulator.usage)
-        observed.model = self.accumulator.model
         observed.complete = 200 <= status < 300 and self.accumulator.completed
         error = self.accumulator.error
         observed.error_type = str(error.get("type")) if error else None

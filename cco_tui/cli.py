@@ -100,7 +100,7 @@ def run_report(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return int(args.handler(args))
+    return int(args.func(args))
 
 
 def chosen_db_path(explicit: str | None) -> Path:

@@ -24,6 +24,8 @@ from cco_tui.settings import Config
 from cco_tui.store.db import open_database
 
 log = logging.getLogger("cco")
+# SIGHUP too: closing the terminal must flush the analytics queue like any other stop, not kill the process.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,7 @@ class Server:
 async def run_headless(config: Config, options: RunOptions, sock: socket.socket) -> int:
     server = Server(config, options, sock)
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, server.request_stop)
     server.start()
     log.info("cco listening on http://%s:%d (headless)", display_host(options.host), options.port)
@@ -142,7 +144,7 @@ async def is_cco_serving(options: RunOptions) -> bool:
     try:
         async with httpx.AsyncClient(timeout=2) as client:
             response = await client.get(base_url(options) + "/health")
-        return response.status_code == 200 and response.json().get("status") == "ok"
+        return response.status_code == 200 and response.json().get("service") == "cco"
     except (httpx.HTTPError, ValueError):
         return False
 

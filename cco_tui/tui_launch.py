@@ -37,6 +37,8 @@ async def run_app(config: Config, options: RunOptions, viewer: bool) -> None:
         refresh_seconds=config.settings.refresh_seconds,
     )
     app = CcoApp(context)
-    # Textual turns Ctrl+C into a key; SIGTERM must still restore the terminal, so it exits the app cleanly.
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, app.exit)
+    # Textual turns Ctrl+C into a key; SIGTERM and SIGHUP (terminal closed) must still restore the terminal and
+    # flush the analytics queue, so they exit the app cleanly.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        asyncio.get_running_loop().add_signal_handler(signum, app.exit)
     await app.run_async()

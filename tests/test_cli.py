@@ -134,11 +134,46 @@ def test_headless_serves_and_stops_gracefully_on_sigterm(tmp_path: Path, fake_up
     assert secret not in stderr
 
 
-def test_sigint_also_stops(tmp_path: Path, fake_upstream) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_sigint_and_sighup_also_stop_and_flush(tmp_path: Path, fake_upstream, signum: int) -> None:
+    import sqlite3
+
     config = write_config(tmp_path / "c", fake_upstream[1].url)
-    with headless_cco(config, tmp_path / "cco.db") as process:
-        process.process.send_signal(signal.SIGINT)
+    db = tmp_path / "cco.db"
+    with headless_cco(config, db) as process:
+        httpx.post(
+            process.url + "/v1/messages",
+            headers={"x-api-key": "k"},
+            json={"model": "claude-x", "max_tokens": 1, "messages": []},
+        )
+        process.process.send_signal(signum)
         assert process.process.wait(20) == 0
+    with sqlite3.connect(db) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM request").fetchone()[0] == 1
+
+
+def test_another_service_on_the_port_is_not_mistaken_for_cco(tmp_path: Path) -> None:
+    from quart import Quart
+
+    from tests.fakes.serve import running
+
+    impostor = Quart("impostor")
+
+    @impostor.get("/health")
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    with running(impostor) as server:
+        result = subprocess.run(
+            [sys.executable, "-m", "cco_tui", "--port", str(server.port), "--db", str(tmp_path / "x.db")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            cwd=REPO,
+            check=False,
+        )
+    line = one_line_error(result)
+    assert str(server.port) in line
 
 
 def test_headless_path_never_imports_textual() -> None:
@@ -236,3 +271,35 @@ def test_bad_flag_values_are_reported_by_argparse() -> None:
     assert result.returncode == 2
     assert "not a port number" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_stats_and_export_through_the_cco_command(tmp_path: Path, fake_upstream) -> None:
+    """The report subcommands as users type them: `cco stats`, `cco export`."""
+    import csv
+    import io
+
+    config = write_config(tmp_path / "c", fake_upstream[1].url)
+    db = tmp_path / "cco.db"
+    with headless_cco(config, db) as process:
+        for n in range(3):
+            httpx.post(
+                process.url + "/v1/messages",
+                headers={"x-api-key": "k", "x-cco-project": "reports"},
+                json={
+                    "model": "claude-sonnet-4-6",
+                    "max_tokens": 5,
+                    "messages": [{"role": "user", "content": f"q{n}"}],
+                },
+            )
+        process.stop()
+    table = cco("stats", "--db", str(db))
+    assert table.returncode == 0, table.stderr
+    assert "reports" in table.stdout
+    as_json = cco("stats", "--db", str(db), "--json", "--project", "reports")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["totals"]["requests"] == 3
+    exported = cco("export", "--db", str(db), "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) == 3
+    assert {row["project"] for row in rows} == {"reports"}

@@ -77,7 +77,7 @@ def register_routes(app: Quart, state: ServerState) -> None:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": __version__, "uptime_s": round(state.uptime_s(), 3)}
+        return {"status": "ok", "service": "cco", "version": __version__, "uptime_s": round(state.uptime_s(), 3)}
 
 
 def register_cache_api(app: Quart, state: ServerState) -> None:

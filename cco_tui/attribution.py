@@ -53,7 +53,9 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 
 def _clean_name(name: str | None) -> str | None:
-    cleaned = " ".join(name.split())[:MAX_NAME_LENGTH] if name else ""
+    """Whitespace folded, control characters (terminal escapes) dropped, length capped."""
+    printable = "".join(char for char in name if char.isprintable() or char.isspace()) if name else ""
+    cleaned = " ".join(printable.split())[:MAX_NAME_LENGTH]
     return cleaned or None
 
 

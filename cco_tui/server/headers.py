@@ -54,6 +54,14 @@ def joined_values(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str 
     return ",".join(values) if values else None
 
 
+def header_text(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:
+    """A header meant for people (a project name): clients send UTF-8 there, whatever HTTP says."""
+    for name, value in headers:
+        if name.lower() == wanted:
+            return value.decode("utf-8", "replace")
+    return None
+
+
 def header_value(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:
     """First value of a header (names compared lower-case), decoded as latin-1 like HTTP does."""
     for name, value in headers:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 from cco_tui.attribution import DEFAULT_PROJECT, PROJECT_HEADER, project_from_request
 from cco_tui.costs.usage import usage_from_anthropic
 from cco_tui.server.exchange import Incoming
-from cco_tui.server.headers import header_value
+from cco_tui.server.headers import header_text, header_value
 from cco_tui.server.intake import new_request_id
 from cco_tui.store.record import CacheStatus, RequestRecord, client_family
 
@@ -44,7 +45,7 @@ def new_record(incoming: Incoming) -> RequestRecord:
 
 
 def attribute(incoming: Incoming) -> tuple[str, str | None]:
-    named = incoming.header(PROJECT_HEADER.encode())
+    named = header_text(incoming.headers, PROJECT_HEADER.encode())
     return project_from_request({PROJECT_HEADER: named} if named else {}, incoming.payload)
 
 
@@ -84,10 +85,33 @@ def rejected_record(scope: MutableMapping[str, Any], status: int, error_type: st
     headers = scope["headers"]
     return RequestRecord(
         request_id=new_request_id(),
-        project=header_value(headers, PROJECT_HEADER.encode()) or DEFAULT_PROJECT,
+        project=project_from_request({PROJECT_HEADER: header_text(headers, PROJECT_HEADER.encode()) or ""}, None)[0],
         client=client_family(header_value(headers, b"user-agent")),
         endpoint=scope["path"],
         status=status,
         error_type=error_type,
         cache_status="off",
     )
+
+
+class SessionProjects:
+    """Claude Code's side calls (titles, summaries) carry no working directory, only the session id: they belong
+    to the project the session's main calls were attributed to. Bounded, most recent sessions kept."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._projects: OrderedDict[str, tuple[str, str | None]] = OrderedDict()
+        self._limit = limit
+
+    def settle(self, record: RequestRecord) -> None:
+        if record.session_id is None:
+            return
+        if record.project != DEFAULT_PROJECT:
+            self._remember(record.session_id, (record.project, record.project_path))
+        elif record.session_id in self._projects:
+            record.project, record.project_path = self._projects[record.session_id]
+
+    def _remember(self, session: str, project: tuple[str, str | None]) -> None:
+        self._projects[session] = project
+        self._projects.move_to_end(session)
+        if len(self._projects) > self._limit:
+            self._projects.popitem(last=False)

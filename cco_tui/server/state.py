@@ -19,7 +19,7 @@ from cco_tui.errors import ProxyError
 from cco_tui.providers.http import Upstream
 from cco_tui.server.guards import AccessPolicy
 from cco_tui.server.metrics import Metrics
-from cco_tui.server.recording import rejected_record
+from cco_tui.server.recording import SessionProjects, rejected_record
 from cco_tui.settings import Config
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.writer import RecordWriter
@@ -47,6 +47,7 @@ class ServerState:
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
+    sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
@@ -110,6 +111,7 @@ class ServerState:
         task.add_done_callback(self._background.discard)
 
     def record(self, record: RequestRecord) -> None:
+        self.sessions.settle(record)
         self.writer.submit(record)
 
     def record_rejected(self, scope: MutableMapping[str, Any], error: ProxyError) -> None:

@@ -34,9 +34,21 @@ def _csv_chunks(rows: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for batch in _batches(rows):
-        writer.writerows(batch)
+        writer.writerows(map(_inert, batch))
         yield _take(buffer)
     yield _take(buffer)  # the header alone when there were no rows
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(row: dict[str, Any]) -> dict[str, Any]:
+    """Text that a spreadsheet would run as a formula (a project named `=HYPERLINK(…)`) gets a leading quote."""
+    return {key: _quoted(value) if isinstance(value, str) else value for key, value in row.items()}
+
+
+def _quoted(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def _take(buffer: io.StringIO) -> bytes:

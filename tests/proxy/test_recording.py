@@ -154,3 +154,28 @@ def test_analytics_off_records_nothing(tmp_path: Path, fake_upstream) -> None:
         assert send(cco.url, body(False)).status_code == 200
         assert cco.stop() == 0
     assert rows(db) == []
+
+
+def test_side_calls_without_a_working_directory_join_their_sessions_project(config_dir: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "webapp"
+    (repo / ".git").mkdir(parents=True)
+    main_call = body(False, "main")
+    main_call["system"] = [{"type": "text", "text": f"Primary working directory: {repo}"}]
+    session = {"x-claude-code-session-id": "session-42"}
+    db = tmp_path / "sessions.db"
+    with headless_cco(config_dir, db) as cco:
+        send(cco.url, main_call, **session)
+        send(cco.url, body(False, "write a title"), **session)
+        send(cco.url, body(False, "unrelated"), **{"x-claude-code-session-id": "other"})
+        cco.stop()
+    assert [row["project"] for row in rows(db)] == ["webapp", "webapp", "default"]
+
+
+def test_project_names_are_cleaned(config_dir: Path, tmp_path: Path) -> None:
+    db = tmp_path / "names.db"
+    with headless_cco(config_dir, db) as cco:
+        httpx.post(cco.url + "/v1/messages", json=body(False, "a"),
+                   headers={"x-api-key": SECRET, "x-cco-project": "café ✓".encode()})
+        send(cco.url, body(False, "b"), **{"x-cco-project": "\x1b[31mred\x1b[0m"})
+        cco.stop()
+    assert [row["project"] for row in rows(db)] == ["café ✓", "[31mred[0m"]

@@ -158,8 +158,11 @@ class ResponseCache:
         return count
 
     def count_coalesced(self) -> None:
-        """Count one request answered by joining an identical in-flight request."""
+        """Count one request answered by joining an identical in-flight request. Its lookup found nothing yet,
+        but it was answered without going upstream: for the hit rate it is a hit, as the dashboard counts it."""
         self._coalesced += 1
+        self._misses -= 1
+        self._hits += 1
 
     def stats(self) -> dict[str, Any]:
         lookups = self._hits + self._misses

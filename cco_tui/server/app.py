@@ -12,6 +12,8 @@ from cco_tui import __version__
 from cco_tui.server.errors import error_response
 from cco_tui.server.front import ProxyFront
 from cco_tui.server.guards import is_loopback_address, make_policy
+from cco_tui.server.headers import http_date
+from cco_tui.server.intake import new_request_id
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
@@ -28,6 +30,7 @@ def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Q
     app.before_serving(state.open)
     app.after_serving(state.close)
     register_guards(app, state)
+    register_stamps(app)
     register_errors(app)
     register_routes(app, state)
     register_cache_api(app, state)
@@ -36,6 +39,16 @@ def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Q
     front = ProxyFront(cast("ASGIApp", app.asgi_app), state)
     app.asgi_app = front  # type: ignore[assignment,method-assign]
     return app
+
+
+def register_stamps(app: Quart) -> None:
+    """cco's own endpoints carry the same request id header as proxied responses, and a Date."""
+
+    @app.after_request
+    async def stamp(response: Response) -> Response:
+        response.headers.setdefault("x-cco-request-id", new_request_id())
+        response.headers.setdefault("date", http_date().decode())
+        return response
 
 
 def register_guards(app: Quart, state: ServerState) -> None:

@@ -16,9 +16,10 @@ from typing import Any
 from cco_tui.errors import ProxyError
 from cco_tui.server.cors import allow_headers, preflight
 from cco_tui.server.exchange import Incoming, Outgoing, close_quietly
-from cco_tui.server.headers import header_value
+from cco_tui.server.headers import header_value, with_date
 from cco_tui.server.intake import ClientGone, new_request_id, read_incoming
 from cco_tui.server.proxy import Exchange, error_outgoing
+from cco_tui.server.relay import WatchedStream
 from cco_tui.server.state import ServerState
 from cco_tui.server.types import ASGIApp, Receive, Scope, Send
 
@@ -105,12 +106,12 @@ class ProxyFront:
 async def deliver(outgoing: Outgoing, send: Send, gone: asyncio.Future[None] | None) -> None:
     if outgoing.chunks is None:
         body = outgoing.body or b""
-        headers = [*outgoing.headers, (b"content-length", str(len(body)).encode())]
+        headers = [*with_date(outgoing.headers), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": outgoing.status, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
         return
     try:
-        await send({"type": "http.response.start", "status": outgoing.status, "headers": outgoing.headers})
+        await send({"type": "http.response.start", "status": outgoing.status, "headers": with_date(outgoing.headers)})
         if gone is not None:
             await stream_until_disconnect(outgoing.chunks, send, gone)
     finally:
@@ -123,6 +124,8 @@ async def stream_until_disconnect(chunks: AsyncIterator[bytes], send: Send, gone
     racers: set[asyncio.Future[Any]] = {pump, gone}
     try:
         await asyncio.wait(racers, return_when=asyncio.FIRST_COMPLETED)
+        if not pump.done() and isinstance(chunks, WatchedStream):
+            chunks.client_left()
     finally:
         pump.cancel()
         results = await asyncio.gather(pump, return_exceptions=True)

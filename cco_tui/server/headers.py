@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
+from email.utils import formatdate
 
 # RFC 9110 §7.6.1 connection-specific headers, plus what the transport recomputes itself.
 HOP_BY_HOP = frozenset(
@@ -46,6 +48,24 @@ def downstream_headers(upstream: Iterable[tuple[bytes, bytes]]) -> RawHeaders:
 
 def has_credential(headers: Iterable[tuple[bytes, bytes]]) -> bool:
     return any(name.lower() in CREDENTIAL_HEADERS for name, _ in headers)
+
+
+_date_cache: tuple[int, bytes] = (0, b"")
+
+
+def http_date() -> bytes:
+    """The Date header value, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True).encode())
+    return _date_cache[1]
+
+
+def with_date(headers: RawHeaders) -> RawHeaders:
+    if not any(name.lower() == b"date" for name, _ in headers):
+        headers.append((b"date", http_date()))
+    return headers
 
 
 def joined_values(headers: Iterable[tuple[bytes, bytes]], wanted: bytes) -> str | None:

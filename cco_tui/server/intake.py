@@ -26,6 +26,8 @@ class ClientGone(Exception):
 
 
 async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, started: float) -> Incoming:
+    if scope["path"] in MODEL_ENDPOINTS and scope["method"] != "POST":
+        raise ProxyError(405, f"{scope['method']} is not allowed on {scope['path']}; use POST")
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
     body = await read_body(receive, max_body_bytes)
@@ -80,6 +82,8 @@ def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) ->
     """Messages endpoints must carry a JSON object with a model; elsewhere parsing is best-effort."""
     strict = path in MODEL_ENDPOINTS
     content_type = header_value(headers, b"content-type") or ""
+    if strict and not body:
+        raise ProxyError(400, "request body is required (a JSON object with model and messages)")
     if strict and "json" not in content_type.lower():
         raise ProxyError(400, f"Content-Type must be application/json, got {content_type or 'none'!r}")
     if not body or "json" not in content_type.lower():

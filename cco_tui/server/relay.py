@@ -83,9 +83,12 @@ class StreamWatcher:
         observed.usage = dict(self.accumulator.usage)
         observed.complete = 200 <= status < 300 and self.accumulator.completed
         error = self.accumulator.error
-        observed.error_type = str(error.get("type")) if error else None
+        observed.error_type = str(error.get("type")) if error else observed.error_type
         observed.body = b"".join(self.parts) if self.parts is not None else None
         return observed
+
+
+CLIENT_LEFT = "client_disconnected"
 
 
 class WatchedStream:
@@ -144,6 +147,10 @@ class WatchedStream:
             raise StopAsyncIteration
         self._unseen = ProxyError(502, "upstream ended the stream before message_stop", "api_error").event()
         return self._unseen
+
+    def client_left(self) -> None:
+        """The client went away mid-answer: record it as such, not as a success."""
+        self._watcher.observed.error_type = CLIENT_LEFT
 
     async def aclose(self) -> None:
         if self._closed:

@@ -157,3 +157,20 @@ def test_allowed_origin_gets_cors_preflight_and_headers(small_cco: ThreadedServe
     refused = httpx.options(small_cco.url + "/v1/messages", headers={"origin": "https://evil.example"})
     assert refused.status_code == 403
     assert fake.count() == 1  # preflights never reach the upstream
+
+
+def test_messages_endpoints_take_post_only(small_cco: ThreadedServer, fake: FakeAnthropic) -> None:
+    for method in ("GET", "PUT", "DELETE"):
+        assert_error(httpx.request(method, small_cco.url + "/v1/messages", headers=KEY), 405, "invalid_request_error")
+    assert fake.count() == 0
+    assert_still_serving(small_cco)
+
+
+def test_empty_body_is_refused(small_cco: ThreadedServer, fake: FakeAnthropic) -> None:
+    assert_error(post(small_cco, b""), 400, "invalid_request_error")
+    assert fake.count() == 0
+
+
+def test_own_endpoints_carry_a_request_id(small_cco: ThreadedServer) -> None:
+    for path in ("/", "/health", "/api/cache/stats"):
+        assert httpx.get(small_cco.url + path).headers["x-cco-request-id"].startswith("cco_")

@@ -254,7 +254,8 @@ def test_coalescing_twenty_identical_requests(cache_cco: ThreadedServer, fake: F
     else:
         assert all(r.json()["content"][0]["text"] == "one answer for everyone" for r in responses)
     stats = httpx.get(cache_cco.url + "/api/cache/stats").json()
-    assert stats["coalesced"] + stats["hits"] == 19
+    assert (stats["hits"], stats["misses"]) == (19, 1)  # followers count as hits, as the dashboard shows them
+    assert 0 < stats["coalesced"] <= 19
 
 
 def test_followers_of_a_failed_leader_retry_themselves(cache_cco: ThreadedServer, fake: FakeAnthropic) -> None:

@@ -109,9 +109,7 @@ def test_pings_and_events_arrive_in_order(cco: ThreadedServer, fake: FakeAnthrop
 
 
 def test_count_tokens(client, fake: FakeAnthropic, capture: Capture) -> None:
-    result = client.messages.count_tokens(
-        model="claude-sonnet-4-6", messages=[{"role": "user", "content": "x"}]
-    )
+    result = client.messages.count_tokens(model="claude-sonnet-4-6", messages=[{"role": "user", "content": "x"}])
     assert result.input_tokens == 42
     assert fake.last.path == "/v1/messages/count_tokens"
     assert fake.last.body == capture.bodies[-1]

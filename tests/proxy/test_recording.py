@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,14 +43,10 @@ def body(stream: bool, text: str = "price me") -> dict[str, Any]:
 
 
 def send(url: str, payload: dict[str, Any], **headers: str) -> httpx.Response:
-    return httpx.post(
-        url + "/v1/messages", json=payload, headers={"x-api-key": SECRET, **headers}, timeout=30
-    )
+    return httpx.post(url + "/v1/messages", json=payload, headers={"x-api-key": SECRET, **headers}, timeout=30)
 
 
-def test_stream_and_json_give_the_same_priced_row(
-    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
-) -> None:
+def test_stream_and_json_give_the_same_priced_row(config_dir: Path, fake: FakeAnthropic, tmp_path: Path) -> None:
     answer = message(usage=USAGE)
     fake.then(Reply(body=answer), Reply(events=stream_events(answer)))
     db = tmp_path / "rows.db"
@@ -71,9 +68,7 @@ def test_stream_and_json_give_the_same_priced_row(
     assert SECRET.encode() not in db.read_bytes()
 
 
-def test_cache_hit_costs_nothing_and_saves_the_original(
-    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
-) -> None:
+def test_cache_hit_costs_nothing_and_saves_the_original(config_dir: Path, fake: FakeAnthropic, tmp_path: Path) -> None:
     fake.then(Reply(body=message(usage=USAGE)))
     db = tmp_path / "hits.db"
     with headless_cco(config_dir, db) as cco:
@@ -104,9 +99,7 @@ def test_working_directory_attribution(config_dir: Path, fake: FakeAnthropic, tm
     (repo / ".git").mkdir(parents=True)
     (repo / "src").mkdir()
     payload = body(False)
-    payload["system"] = [
-        {"type": "text", "text": f"Primary working directory: {repo / 'src'}\nIs a git repo"}
-    ]
+    payload["system"] = [{"type": "text", "text": f"Primary working directory: {repo / 'src'}\nIs a git repo"}]
     db = tmp_path / "attr.db"
     with headless_cco(config_dir, db) as cco:
         send(cco.url, payload)
@@ -131,9 +124,7 @@ async def flood(url: str, total: int, concurrency: int) -> list[int]:
         return await asyncio.gather(*(one(n) for n in range(total)))
 
 
-def test_two_thousand_concurrent_requests_are_exactly_two_thousand_rows(
-    tmp_path: Path, fake_upstream
-) -> None:
+def test_two_thousand_concurrent_requests_are_exactly_two_thousand_rows(tmp_path: Path, fake_upstream) -> None:
     fake, upstream = fake_upstream
     fake.record = False
     config = write_config(tmp_path / "c", upstream.url)
@@ -174,8 +165,26 @@ def test_side_calls_without_a_working_directory_join_their_sessions_project(conf
 def test_project_names_are_cleaned(config_dir: Path, tmp_path: Path) -> None:
     db = tmp_path / "names.db"
     with headless_cco(config_dir, db) as cco:
-        httpx.post(cco.url + "/v1/messages", json=body(False, "a"),
-                   headers={"x-api-key": SECRET, "x-cco-project": "café ✓".encode()})
+        httpx.post(
+            cco.url + "/v1/messages",
+            json=body(False, "a"),
+            headers={"x-api-key": SECRET, "x-cco-project": "café ✓".encode()},
+        )
         send(cco.url, body(False, "b"), **{"x-cco-project": "\x1b[31mred\x1b[0m"})
         cco.stop()
     assert [row["project"] for row in rows(db)] == ["café ✓", "[31mred[0m"]
+
+
+def test_stream_abandoned_by_the_client_is_not_recorded_as_a_success(
+    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    fake.then(Reply(events=stream_events(message())[:3], hold_open=True))
+    db = tmp_path / "left.db"
+    with headless_cco(config_dir, db) as cco:
+        with httpx.stream("POST", cco.url + "/v1/messages", json=body(True), headers={"x-api-key": SECRET}) as r:
+            chunks = r.iter_bytes()
+            next(chunks)
+        time.sleep(0.5)
+        cco.stop()
+    (row,) = rows(db)
+    assert (row["status"], row["error_type"], row["is_error"]) == (200, "client_disconnected", 1)

@@ -72,9 +72,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
     fake_anthropic, fake_openai = FakeAnthropic(), FakeOpenAI()
     with running(fake_anthropic) as a_server, running(fake_openai) as o_server:
         config_dir = write_config(tmp_path / "c", a_server.url, routes=routes(a_server.url, o_server.url))
-        pricing = {
-            "pricing": {"ollama/qwen3": {"input": 0, "output": 0, "savings_comparison": "claude-sonnet-4-6"}}
-        }
+        pricing = {"pricing": {"ollama/qwen3": {"input": 0, "output": 0, "savings_comparison": "claude-sonnet-4-6"}}}
         (config_dir / "model-pricing.json").write_text(json.dumps(pricing))
         db = tmp_path / "cco.db"
         with running(create_app(load_config(str(config_dir)), db)) as cco:
@@ -82,9 +80,7 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Stack]:
 
 
 def test_openai_route_non_stream(stack: Stack) -> None:
-    stack.openai.then(
-        text_reply("Bonjour from GPT", prompt_tokens=120, cached_tokens=100, completion_tokens=9)
-    )
+    stack.openai.then(text_reply("Bonjour from GPT", prompt_tokens=120, cached_tokens=100, completion_tokens=9))
     reply = stack.client().messages.create(
         model="gpt-4o", max_tokens=20000, system="Be brief.", messages=[{"role": "user", "content": "hi"}]
     )
@@ -142,9 +138,7 @@ def test_openai_errors_become_anthropic_errors(stack: Stack) -> None:
 
     stack.openai.then(openai_error(429, "Rate limit reached", "rate_limit_exceeded", {"retry-after": "2"}))
     with pytest.raises(anthropic.RateLimitError) as caught:
-        stack.client().messages.create(
-            model="gpt-4o", max_tokens=10, messages=[{"role": "user", "content": "x"}]
-        )
+        stack.client().messages.create(model="gpt-4o", max_tokens=10, messages=[{"role": "user", "content": "x"}])
     assert caught.value.body["error"]["type"] == "rate_limit_error"  # type: ignore[index]
     assert caught.value.response.headers["retry-after"] == "2"
 
@@ -154,9 +148,7 @@ def test_broken_openai_stream_ends_with_error_event(stack: Stack) -> None:
         "id": "c1",
         "object": "chat.completion.chunk",
         "model": "gpt-4o",
-        "choices": [
-            {"index": 0, "delta": {"role": "assistant", "content": "partial"}, "finish_reason": None}
-        ],
+        "choices": [{"index": 0, "delta": {"role": "assistant", "content": "partial"}, "finish_reason": None}],
     }
     stack.openai.then(raw_stream([first], cut=True))
     response = httpx.post(

@@ -42,14 +42,13 @@ def test_error_status_type_and_headers_reach_the_sdk(
 
 def test_error_event_mid_stream_reaches_the_sdk(cco: ThreadedServer, fake: FakeAnthropic) -> None:
     events = stream_events(message())[:4]
-    events.append(
-        ("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
-    )
+    events.append(("error", {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
     fake.then(Reply(events=events))
     client = anthropic.Anthropic(base_url=cco.url, api_key="k", max_retries=0)
-    with pytest.raises(anthropic.APIStatusError) as caught, client.messages.stream(
-        model="claude-x", max_tokens=5, messages=[{"role": "user", "content": "hi"}]
-    ) as stream:
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        client.messages.stream(model="claude-x", max_tokens=5, messages=[{"role": "user", "content": "hi"}]) as stream,
+    ):
         stream.get_final_message()
     assert "Overloaded" in str(caught.value)
 
@@ -84,9 +83,7 @@ def test_unreachable_upstream_is_502_and_server_keeps_serving(tmp_path) -> None:
 
 
 def _slow_upstream_config(tmp_path, upstream: ThreadedServer):
-    routes = [
-        {"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "timeout_ms": 300}
-    ]
+    routes = [{"pattern": "^claude-", "provider": "anthropic", "endpoint": upstream.url + "/v1", "timeout_ms": 300}]
     return load_config(str(write_config(tmp_path / "c", upstream.url, routes=routes)))
 
 

@@ -96,10 +96,18 @@ def parse_routes(data: Any, file: str) -> tuple[Route, ...]:
     return routes
 
 
+ROUTE_KEYS = ("pattern", "provider", "endpoint", "timeout_ms", "api_key_env", "model", "fallbacks", "fallback_on",
+              "cache", "api", "max_tokens", "token_field")
+
+
 def _parse_route(item: Any, index: int, file: str) -> Route:
     key = f"routes[{index}]"
     if not isinstance(item, dict):
         raise ConfigError(file, key, "must be an object")
+    unknown = sorted(name for name in item if name not in ROUTE_KEYS and not str(name).startswith("_"))
+    if unknown:
+        raise ConfigError(file, f"{key}.{unknown[0]}", f"unknown key (known: {', '.join(ROUTE_KEYS)})")
+    _check_template(item, key, file)
     provider = _provider(item, key, file)
     return Route(
         index=index,
@@ -159,6 +167,17 @@ def _timeout(item: dict[str, Any], key: str, file: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ConfigError(file, f"{key}.timeout_ms", f"must be a positive integer, got {value!r}")
     return value
+
+
+def _check_template(item: dict[str, Any], key: str, file: str) -> None:
+    """`model: "\\2"` needs a pattern with two groups; finding out on the first request would be a 500."""
+    if not isinstance(item.get("model"), str) or not isinstance(item.get("pattern"), str):
+        return
+    try:
+        groups = compile_pattern(item["pattern"]).groups
+        re.compile("(x)" * groups).match("x" * groups).expand(item["model"])  # type: ignore[union-attr]
+    except (re.error, IndexError) as exc:
+        raise ConfigError(file, f"{key}.model", f"template does not fit the pattern's groups: {exc}") from None
 
 
 def _optional_positive(item: dict[str, Any], name: str, key: str, file: str) -> int | None:

@@ -132,6 +132,13 @@ class _Reader:
             raise self.fail(key, "must be a list of strings")
         return tuple(value)
 
+    def only(self, *known: str) -> _Reader:
+        """A typo (`max_bodybytes`) must not be silently ignored; keys starting with `_` are comments."""
+        unknown = sorted(key for key in self.data if key not in known and not str(key).startswith("_"))
+        if unknown:
+            raise self.fail(unknown[0], f"unknown key (known: {', '.join(known)})")
+        return self
+
     def section(self, key: str) -> _Reader:
         return _Reader(self.data.get(key, {}), self.file, f"{self.prefix}{key}.")
 
@@ -140,8 +147,13 @@ _DEFAULTS = Settings()
 _CACHE_DEFAULTS = CacheSettings()
 
 
+SETTINGS_KEYS = ("max_body_bytes", "connect_timeout_s", "shutdown_timeout_s", "refresh_seconds", "retry_after_cap_s",
+                 "allowed_origins", "allowed_hosts", "analytics", "cache")
+CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist")
+
+
 def parse_settings(data: Any, file: str) -> Settings:
-    reader = _Reader(data, file)
+    reader = _Reader(data, file).only(*SETTINGS_KEYS)
     return Settings(
         max_body_bytes=reader.integer("max_body_bytes", _DEFAULTS.max_body_bytes),
         connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
@@ -151,7 +163,7 @@ def parse_settings(data: Any, file: str) -> Settings:
         allowed_origins=reader.strings("allowed_origins"),
         allowed_hosts=reader.strings("allowed_hosts"),
         analytics=reader.boolean("analytics", _DEFAULTS.analytics),
-        cache=parse_cache_settings(reader.section("cache")),
+        cache=parse_cache_settings(reader.section("cache").only(*CACHE_KEYS)),
     )
 
 

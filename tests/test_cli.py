@@ -73,6 +73,13 @@ def test_bad_json_names_file_and_exits_2(tmp_path: Path) -> None:
             "routes[0].pattern",
         ),
         ("model-pricing.json", {"pricing": {"m": {"input": "cheap", "output": 1}}}, "input"),
+        ("settings.json", {"max_bodybytes": 10}, "max_bodybytes"),
+        ("settings.json", {"cache": {"ttl": 5}}, "cache.ttl"),
+        (
+            "model-routing.json",
+            {"routes": [{"pattern": "a/*", "provider": "ollama", "endpoint": "http://x/v1", "model": "\\3"}]},
+            "routes[0].model",
+        ),
     ],
 )
 def test_bad_values_name_file_and_key(tmp_path: Path, file: str, content: dict, key: str) -> None:

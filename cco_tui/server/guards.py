@@ -8,6 +8,7 @@ any request carrying an Origin must come from an origin the user allowed in sett
 from __future__ import annotations
 
 import ipaddress
+import socket
 from dataclasses import dataclass
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
@@ -56,8 +57,10 @@ class AccessPolicy:
 
 
 def make_policy(bind_host: str, allowed_hosts: tuple[str, ...], allowed_origins: tuple[str, ...]) -> AccessPolicy:
+    # This machine's own name is safe to accept: a rebinding attack needs a name the attacker controls.
+    own_names = {socket.gethostname().lower()}  # no getfqdn(): a DNS lookup must not delay start-up
     return AccessPolicy(
         check_host=is_loopback_address(bind_host),
-        allowed_hosts=frozenset(host.lower() for host in allowed_hosts),
+        allowed_hosts=frozenset(host.lower() for host in allowed_hosts) | own_names,
         allowed_origins=frozenset(allowed_origins),
     )

@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -24,7 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from cco_tui import dashboard_data as data
 from cco_tui import formatting as fmt
 from cco_tui.context import AppContext
-from cco_tui.exporting import default_export_path, format_for, write_export
+from cco_tui.exporting import ExportError, default_export_path, format_for, write_export
 from cco_tui.proxy_api import CacheStats, Health, ProxyClient, ProxyUnreachable
 from cco_tui.screens.confirm import ConfirmScreen
 from cco_tui.screens.current_project import CurrentProjectPane
@@ -223,13 +224,15 @@ class CcoApp(App[None]):
         message = f"{event.worker.group}: {event.worker.error}"
         if message != self._last_error:
             self._last_error = message
-            self.notify(message, title="cco could not refresh", severity="error", markup=False)
+            self.tell(message, "cco could not refresh", "error")
 
     @on(TabbedContent.TabActivated)
     def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
         if self.active_tab == self._shown_tab:
             return  # the initial activation: on_mount already loads it
         self._shown_tab = self.active_tab
+        if self.active_tab == "terminal":
+            self.terminal.revealed()
         self.refresh_bindings()
         self.refresh_data()
         self._focus_tab(self.active_tab)
@@ -271,9 +274,9 @@ class CcoApp(App[None]):
         try:
             cleared = await self.proxy.cache_clear()
         except ProxyUnreachable as exc:
-            self.notify(str(exc), title="Cache not cleared", severity="error", markup=False)
+            self.tell(str(exc), "Cache not cleared", "error")
             return
-        self.notify(f"{cleared} entries removed.", title="Cache cleared", markup=False)
+        self.tell(f"{cleared} entries removed.", "Cache cleared")
         self.poll_server()
 
     def action_export(self) -> None:
@@ -287,8 +290,18 @@ class CcoApp(App[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export_to(self, path: Path) -> None:
         self._ensure_database()
-        written = write_export(path, format_for(path))
-        self.call_from_thread(self.notify, f"{written} requests → {path}", title="Exported", markup=False)
+        path = path.absolute()
+        try:
+            written = write_export(path, format_for(path))
+        except ExportError as exc:
+            self.call_from_thread(self.tell, str(exc), "Not exported", "error")
+            return
+        self.call_from_thread(self.tell, f"{written} requests → {path}", "Exported")
+
+    def tell(self, message: str, title: str, severity: SeverityLevel = "information") -> None:
+        """A notification shown as plain text: messages carry paths and names, which are neither markup
+        nor terminal escape sequences."""
+        self.notify(fmt.printable(message, lines=True), title=title, severity=severity, markup=False)
 
     # --- services for the Terminal's commands ---------------------------------------------------------
 

@@ -12,17 +12,13 @@ from cco_tui.store.queries import Totals
 
 
 def totals_lines(t: Totals) -> list[tuple[str, str]]:
+    saved, cache, local, prompt = fmt.usd_parts(
+        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
+    )
     return [
         ("requests", f"{t.requests:,} ({t.errors:,} errors, {fmt.percent(t.error_rate)})"),
-        (
-            "cost",
-            fmt.usd(t.cost_usd) + (f" + {t.unpriced_requests:,} unpriced" if t.unpriced_requests else ""),
-        ),
-        (
-            "saved",
-            f"{fmt.usd(t.saved_usd)} (cache {fmt.usd(t.saved_cache_usd)}, local "
-            f"{fmt.usd(t.saved_local_usd)}, prompt cache {fmt.usd(t.saved_prompt_cache_usd)})",
-        ),
+        ("cost", fmt.cost(t.cost_usd, t.unpriced_requests)),
+        ("saved", f"{saved} (cache {cache}, local {local}, prompt cache {prompt})"),
         (
             "tokens",
             f"in {t.input_tokens:,} · out {t.output_tokens:,} · cache write "
@@ -47,8 +43,14 @@ def cache_lines(stats: CacheStats) -> list[tuple[str, str]]:
     ]
 
 
-def route_rows(routes: Sequence[Route]) -> list[tuple[str, str, str, str, str]]:
-    return [(r.pattern, r.provider, r.endpoint, r.model or "(same)", ", ".join(r.fallbacks) or "-") for r in routes]
+def route_rows(routes: Sequence[Route]) -> list[tuple[str, str, str, str]]:
+    """(pattern, provider, endpoint, what else applies) per route."""
+    return [(r.pattern, r.provider, r.endpoint, _route_details(r)) for r in routes]
+
+
+def _route_details(route: Route) -> str:
+    fallbacks = f"fallbacks {', '.join(route.fallbacks)}" if route.fallbacks else "no fallbacks"
+    return f"model {route.model or '(same)'} · {fallbacks}"
 
 
 def pricing_rows(pricing: PricingTable, model: str | None) -> list[tuple[str, str, str, str, str]]:

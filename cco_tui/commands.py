@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import logging
 import shlex
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -23,7 +23,7 @@ from cco_tui import __version__, formatting
 from cco_tui import command_output as output
 from cco_tui import dashboard_data as data
 from cco_tui.context import AppContext
-from cco_tui.exporting import default_export_path, write_export
+from cco_tui.exporting import ExportError, default_export_path, write_export
 from cco_tui.proxy_api import ProxyClient, ProxyUnreachable
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat
 from cco_tui.view_models import PROJECT_COLUMNS
@@ -112,12 +112,12 @@ async def run(line: str, host: CommandHost) -> None:
         if name:
             await _dispatch(name, args, host)
     except CommandError as exc:
-        host.write(Text(str(exc), style="bold red"))
+        host.write(Text(formatting.printable(str(exc)), style="bold red"))
     except ProxyUnreachable as exc:
         host.write(Text(f"{exc}. Is cco still running?", style="bold red"))
     except Exception as exc:  # a broken command must not take the dashboard down
         log.exception("command %r failed", line)
-        host.write(Text(f"{name!r} failed: {exc}", style="bold red"))
+        host.write(Text(formatting.printable(f"{name!r} failed: {exc}"), style="bold red"))
 
 
 async def _dispatch(name: str, args: list[str], host: CommandHost) -> None:
@@ -139,15 +139,40 @@ def unknown_message(name: str) -> str:
 
 
 def complete(line: str, projects: Sequence[str] = ()) -> list[str]:
-    """Whole-line candidates for the text typed so far: command names, then that command's choices."""
-    words = line.split(" ")
-    if len(words) == 1:
-        return [name for name in COMMANDS if name.startswith(words[0].lower())]
-    if len(words) != 2 or words[0] not in COMMANDS:
+    """Whole-line candidates for the text typed so far: command names, then that command's first argument.
+
+    Arguments come back quoted where needed ('my project (v2)'), so the completed line parses as typed.
+    """
+    name, space, rest = line.partition(" ")
+    if not space:
+        return [command for command in COMMANDS if command.startswith(name.lower())]
+    typed = _first_argument(rest)
+    if typed is None or name.lower() not in COMMANDS:
         return []
-    options = COMMANDS[words[0]].choices or (("all", *projects) if words[0] == "stats" else ())
-    options = options or (tuple(COMMANDS) if words[0] == "help" else ())
-    return [f"{words[0]} {option}" for option in options if option.startswith(words[1])]
+    options = _argument_choices(name.lower(), projects)
+    return [f"{name} {shlex.quote(option)}" for option in options if option.startswith(typed)]
+
+
+def _argument_choices(name: str, projects: Sequence[str]) -> Sequence[str]:
+    if COMMANDS[name].choices:
+        return COMMANDS[name].choices
+    if name == "stats":
+        return ("all", *projects)
+    return tuple(COMMANDS) if name == "help" else ()
+
+
+def _first_argument(text: str) -> str | None:
+    """The unquoted first argument being typed (a quote may still be open), or None past the first."""
+    for closing in ("", '"', "'"):
+        try:
+            words = shlex.split(text + closing)
+        except ValueError:
+            continue
+        starts_next = not closing and text != text.rstrip() and not text.endswith("\\ ")
+        if len(words) + starts_next > 1:
+            return None
+        return words[0] if words and not starts_next else ""
+    return None
 
 
 def common_prefix(candidates: Sequence[str]) -> str:
@@ -173,7 +198,7 @@ async def do_help(host: CommandHost, args: list[str]) -> None:
         return
     table = Table.grid(padding=(0, 2))
     for command in COMMANDS.values():
-        table.add_row(Text(command.usage, style="bold"), command.summary)
+        table.add_row(Text(command.usage, style="bold"), Text(command.summary))
     host.write(table)
     host.write(Text("Tab completes, ↑/↓ walk the history, Esc leaves the command line.", style="dim"))
 
@@ -206,9 +231,12 @@ async def _cache_clear(host: CommandHost) -> None:
 
 async def do_export(host: CommandHost, args: list[str]) -> None:
     fmt = _export_format(args[0] if args else "")
-    path = Path(args[1]).expanduser() if len(args) > 1 else default_export_path(fmt, host.now())
-    written = await host.in_thread(lambda: write_export(path, fmt))
-    host.write(Text(f"Exported {written} requests to {path}", style="green"))
+    path = Path(args[1]).expanduser().absolute() if len(args) > 1 else default_export_path(fmt, host.now())
+    try:
+        written = await host.in_thread(lambda: write_export(path, fmt))
+    except ExportError as exc:
+        raise CommandError(str(exc)) from None
+    host.write(Text(formatting.printable(f"Exported {written} requests to {path}"), style="green"))
 
 
 def _export_format(word: str) -> ExportFormat:
@@ -225,7 +253,7 @@ async def do_logs(host: CommandHost, args: list[str]) -> None:
         return
     lines = _positive_int(args[0]) if args else DEFAULT_LOG_LINES
     for line in host.context.log_handler.tail(lines):
-        host.write(Text(line))
+        host.write(Text(formatting.printable(line, lines=True)))
     host.follow_logs(True)
     where = f" (file: {host.context.log_file})" if host.context.log_file else ""
     host.write(Text(f"Following new log lines; 'logs off' stops.{where}", style="dim"))
@@ -244,9 +272,16 @@ async def do_health(host: CommandHost, args: list[str]) -> None:
 
 
 async def do_routes(host: CommandHost, args: list[str]) -> None:
-    table = data_table("pattern", "provider", "endpoint", "model", "fallbacks", title="Routes")
-    for row in output.route_rows(host.context.config.routes):
-        table.add_row(*row)
+    """Two lines a route (provider and endpoint, then model and fallbacks): as five table columns, endpoints
+    were cut to `http://127.0…` at 80 columns."""
+    table = Table.grid(padding=(0, 2))
+    table.title = Text("Routes", style="bold")
+    table.title_justify = "left"
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    for pattern, provider, endpoint, details in output.route_rows(host.context.config.routes):
+        where = Text.assemble((provider, "bold"), " → ", endpoint)
+        table.add_row(Text(pattern), Text("\n").join((where, Text(details, style="dim"))))
     host.write(table)
 
 
@@ -256,19 +291,18 @@ async def do_pricing(host: CommandHost, args: list[str]) -> None:
     if not rows:
         raise CommandError(f"No price for '{args[0]}': its requests are recorded as unpriced.")
     table = data_table("model", "input", "output", "cache write", "cache read", title="USD per million tokens")
-    for row in rows:
-        table.add_row(*row)
+    add_rows(table, rows)
     host.write(table)
 
 
 async def do_projects(host: CommandHost, args: list[str]) -> None:
-    projects = await host.in_thread(data.load_projects)
-    if not projects:
+    now = host.now()
+    rows = await host.in_thread(lambda: data.load_project_rows(now))
+    if not rows:
         host.write(Text(data.empty_message(host.context.base_url)))
         return
     table = data_table(*PROJECT_COLUMNS)
-    for row in data.project_rows(projects, host.now()):
-        table.add_row(*row)
+    add_rows(table, rows)
     host.write(table)
 
 
@@ -295,20 +329,33 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
+# Rich reads str cells and titles as markup, and a terminal acts on escape sequences; project and model names
+# come from requests, so every cell is Text with its control characters spelled out.
+
+
 def data_table(*columns: str, title: str | None = None) -> Table:
-    table = Table(*columns, title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False)
+    table = Table(
+        *columns,
+        title=Text(formatting.printable(title), style="table.title") if title else None,  # a Text ignores title_style
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+    )
     table.columns[0].no_wrap = True
     return table
 
 
+def add_rows(table: Table, rows: Iterable[Sequence[str]]) -> None:
+    for row in rows:
+        table.add_row(*(Text(formatting.printable(cell)) for cell in row))
+
+
 def key_value_table(title: str, lines: Sequence[tuple[str, str]]) -> Table:
     table = Table.grid(padding=(0, 2))
-    table.title = title
+    table.title = Text(formatting.printable(title), style="bold")
     table.title_justify = "left"
-    table.title_style = "bold"
     # A fixed key column: when a long value makes Rich shrink the table, it must shrink the values.
     table.add_column(style="dim", no_wrap=True, width=max((len(key) for key, _ in lines), default=1))
     table.add_column(overflow="fold")
-    for key, value in lines:
-        table.add_row(key, value)
+    add_rows(table, lines)
     return table

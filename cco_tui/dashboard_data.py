@@ -6,7 +6,7 @@ Times are epoch seconds; "today" is the local calendar day, like the store's day
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
@@ -102,10 +102,6 @@ def load_totals(project: str | None) -> Totals:
     return queries.totals(Filter(project))
 
 
-def load_projects() -> list[ProjectInfo]:
-    return queries.projects()
-
-
 def project_names() -> list[str]:
     return [project.name for project in queries.projects()]
 
@@ -138,9 +134,12 @@ def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
 
 
 def cost_card(today: Totals, session: Totals, all_time: Totals) -> Card:
-    details = (f"session {fmt.usd(session.cost_usd)}", f"all time {fmt.usd(all_time.cost_usd)}")
-    unpriced = all_time.unpriced_requests
-    return Card("Cost", f"{fmt.usd(today.cost_usd)} today", details, f"{unpriced:,} unpriced" if unpriced else "")
+    details = (f"session {total_cost(session)}", f"all time {total_cost(all_time)}")
+    return Card("Cost today", total_cost(today), details)
+
+
+def total_cost(t: Totals) -> str:
+    return fmt.cost(t.cost_usd, t.unpriced_requests)
 
 
 def tokens_card(title: str, t: Totals) -> Card:
@@ -164,13 +163,12 @@ def calls_card(title: str, t: Totals, session: Totals | None = None) -> Card:
 
 
 def savings_card(title: str, t: Totals, all_time: Totals | None = None) -> Card:
-    details = (
-        f"cache {fmt.usd(t.saved_cache_usd)}",
-        f"local {fmt.usd(t.saved_local_usd)}",
-        f"prompt cache {fmt.usd(t.saved_prompt_cache_usd)}",
+    total, cache, local, prompt = fmt.usd_parts(
+        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
     )
+    details = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
     note = f"all time {fmt.usd(all_time.saved_usd)}" if all_time is not None else ""
-    return Card(title, fmt.usd(t.saved_usd), details, note)
+    return Card(title, total, details, note)
 
 
 def latency_card(title: str, t: Totals) -> Card:
@@ -197,7 +195,14 @@ def bucket_labels(buckets: Sequence[Bucket], hourly: bool) -> tuple[str, ...]:
 
 def cost_chart(buckets: Sequence[Bucket], hourly: bool) -> Chart:
     title = "Cost per hour, today" if hourly else "Cost per day, last 30 days"
-    return Chart(title, bucket_labels(buckets, hourly), {"cost": [b.cost_usd for b in buckets]}, "usd")
+    series = {"cost": [b.cost_usd for b in buckets]}
+    note = unpriced_note(sum(b.unpriced_requests for b in buckets))
+    return Chart(title, bucket_labels(buckets, hourly), series, "usd", note=note)
+
+
+def unpriced_note(unpriced: int) -> str:
+    """Said under a cost chart whose bars leave unpriced requests out."""
+    return f"cost leaves out {unpriced:,} unpriced requests" if unpriced else ""
 
 
 def tokens_chart(buckets: Sequence[Bucket], hourly: bool) -> Chart:
@@ -252,14 +257,14 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         project_chart=project_chart(q.by_project),
         model_chart=model_cost_chart(q.by_model),
         usage_chart=usage_chart(q.by_model, q.all_time.requests),
-        projects=tuple(project_rows(q.projects, now)),
+        projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
     )
 
 
 def machine_cards(q: MachineQueries, now: float) -> tuple[Card, ...]:
     t, today = q.all_time, q.today
-    cost = Card("Cost, all projects", fmt.usd(t.cost_usd), (f"today {fmt.usd(today.cost_usd)}",), "all time")
+    cost = Card("Cost, all projects", total_cost(t), (f"today {total_cost(today)}",), "all time")
     return (
         cost,
         savings_card("Saved, all time", t),
@@ -288,13 +293,15 @@ def project_chart(groups: Sequence[Group]) -> Chart:
         {"cost": [g.cost_usd for g in chosen], "saved": [g.saved_usd for g in chosen]},
         "usd",
         categorical=True,
+        note=unpriced_note(sum(g.unpriced_requests for g in chosen)),
     )
 
 
 def model_cost_chart(groups: Sequence[Group]) -> Chart:
     chosen = top(groups)
     labels = tuple(g.key for g in chosen)
-    return Chart("Cost by model", labels, {"cost": [g.cost_usd for g in chosen]}, "usd")
+    costs = tuple(fmt.cost(g.cost_usd, g.unpriced_requests) for g in chosen)
+    return Chart("Cost by model", labels, {"cost": [g.cost_usd for g in chosen]}, "usd", value_labels=costs)
 
 
 def usage_chart(groups: Sequence[Group], total_requests: int) -> Chart:
@@ -304,11 +311,31 @@ def usage_chart(groups: Sequence[Group], total_requests: int) -> Chart:
     return Chart("Share of calls by model", labels, {"calls": shares}, "percent")
 
 
-def project_rows(projects: Sequence[ProjectInfo], now: float) -> list[tuple[str, ...]]:
+def project_rows(
+    projects: Sequence[ProjectInfo], now: float, unpriced: Mapping[str, int] | None = None
+) -> list[tuple[str, ...]]:
+    """`unpriced`: unpriced requests per project name (ProjectInfo has only the priced cost)."""
+    counts = unpriced or {}
     return [
-        (p.name, fmt.ago(p.last_activity, now), f"{p.requests:,}", fmt.usd(p.cost_usd), fmt.usd(p.saved_usd))
+        (
+            p.name,
+            fmt.ago(p.last_activity, now),
+            f"{p.requests:,}",
+            fmt.cost(p.cost_usd, counts.get(p.name, 0)),
+            fmt.usd(p.saved_usd),
+        )
         for p in projects
     ]
+
+
+def unpriced_by_key(groups: Sequence[Group]) -> dict[str, int]:
+    return {g.key: g.unpriced_requests for g in groups if g.unpriced_requests}
+
+
+def load_project_rows(now: float) -> list[tuple[str, ...]]:
+    """Blocking: the project table as the Terminal's `projects` shows it."""
+    by_project = queries.breakdown(Filter(None, None, now), "project")
+    return project_rows(queries.projects(), now, unpriced_by_key(by_project))
 
 
 def model_row(g: Group) -> tuple[str, ...]:
@@ -320,5 +347,5 @@ def model_row(g: Group) -> tuple[str, ...]:
         fmt.millis(g.latency_p95_ms),
         "unpriced" if g.cost_per_call is None else fmt.usd(g.cost_per_call),
         fmt.percent(g.cache_hit_rate),
-        fmt.usd(g.cost_usd),
+        fmt.cost(g.cost_usd, g.unpriced_requests),
     )

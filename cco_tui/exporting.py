@@ -7,15 +7,27 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat, encode_export
 from cco_tui.store.queries import Filter, export_rows
 
 FORMATS: tuple[str, ...] = EXPORT_FORMATS
 
 
+class ExportError(Exception):
+    """The file could not be written; the message names the path and the reason."""
+
+
+def export_dir() -> Path:
+    """Where exports go when no path is given: the user's data directory, never the working directory
+    (usually the user's repository)."""
+    return Path(platformdirs.user_data_dir("cco")) / "exports"
+
+
 def default_export_path(fmt: str, now: float, directory: Path | None = None) -> Path:
     stamp = datetime.fromtimestamp(now).strftime("%Y%m%d-%H%M%S")
-    return (directory or Path.cwd()) / f"cco-export-{stamp}.{fmt}"
+    return (directory or export_dir()) / f"cco-export-{stamp}.{fmt}"
 
 
 def format_for(path: Path, fallback: ExportFormat = "csv") -> ExportFormat:
@@ -24,12 +36,22 @@ def format_for(path: Path, fallback: ExportFormat = "csv") -> ExportFormat:
 
 
 def write_export(path: Path, fmt: ExportFormat, f: Filter | None = None) -> int:
-    """Blocking (run it in a thread): write every matching request and return how many were written."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Blocking (run it in a thread): write every matching request and return how many were written.
+
+    Only cco's own export folder is created; a folder the user named must exist (a typo must not leave
+    new directories behind).
+    """
+    if path.parent == export_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    elif not path.parent.is_dir():
+        raise ExportError(f"Cannot export to {path}: the folder {path.parent} does not exist.")
     counter = _Counter(export_rows(f))
-    with path.open("wb") as handle:
-        for chunk in encode_export(counter, fmt):
-            handle.write(chunk)
+    try:
+        with path.open("wb") as handle:
+            for chunk in encode_export(counter, fmt):
+                handle.write(chunk)
+    except OSError as exc:
+        raise ExportError(f"Cannot export to {path}: {exc.strerror or exc}.") from exc
     return counter.count
 
 

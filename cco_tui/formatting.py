@@ -6,14 +6,47 @@ from datetime import datetime, timedelta
 
 
 def usd(amount: float) -> str:
-    """Dollars with precision that still shows small amounts: $0.0042, $1.23, $1,234."""
+    """Dollars; under $1 with four decimals so sub-cent amounts still add up: $0.0042, $0.1234, $1.23, $1,234."""
+    return _usd(amount, _decimals(amount))
+
+
+def usd_parts(*amounts: float) -> list[str]:
+    """A total and its parts at one shared precision, so the parts shown add up to the total shown."""
+    decimals = max((_decimals(amount) for amount in amounts if amount), default=2)
+    return [_usd(amount, decimals) for amount in amounts]
+
+
+def usd_tick(amount: float) -> str:
+    """An axis tick: cents are enough there (no sum is read off an axis): $0, $0.0042, $0.17, $12,345."""
+    size = abs(amount)
+    if size == 0:
+        return "$0"
+    if size < 0.01:
+        return _usd(amount, 4)
+    return _usd(amount, 0 if size >= 10_000 else 2)
+
+
+def cost(amount: float, unpriced: int) -> str:
+    """A cost that says which requests it leaves out: $1.23, $1.23 + 4 unpriced, or 4 unpriced.
+
+    Unpriced requests have no cost at all (not $0): a model missing from the price table must not look free.
+    """
+    if not unpriced:
+        return usd(amount)
     if amount == 0:
-        return "$0.00"
-    if abs(amount) < 0.01:
-        return f"${amount:.4f}"
-    if abs(amount) >= 10_000:
-        return f"${amount:,.0f}"
-    return f"${amount:,.2f}"
+        return f"{unpriced:,} unpriced"
+    return f"{usd(amount)} + {unpriced:,} unpriced"
+
+
+def _decimals(amount: float) -> int:
+    size = abs(amount)
+    if size >= 10_000:
+        return 0
+    return 4 if 0 < size < 1 else 2
+
+
+def _usd(amount: float, decimals: int) -> str:
+    return "$0.00" if amount == 0 else f"${amount:,.{decimals}f}"
 
 
 def count(value: int) -> str:
@@ -76,3 +109,12 @@ def size(num_bytes: int) -> str:
 
 def shorten(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` with control characters spelled out (\\x1b, \\n) rather than sent to the terminal, where an
+    escape sequence in a model name would act instead of being read. `lines` keeps line breaks (log lines)."""
+    return "".join(
+        char if char.isprintable() or (lines and char == "\n") else char.encode("unicode_escape").decode()
+        for char in text
+    )

@@ -31,6 +31,16 @@ class Chart:
     stacked: bool = False
     categorical: bool = False  # every label matters (projects); otherwise labels are a time axis
     max_ticks: int = 6
+    value_labels: tuple[str, ...] = ()  # how to print each value of the first series, when not by `unit`
+    note: str = ""  # a caveat shown with the legend, e.g. requests the bars leave out
+
+    @property
+    def legend(self) -> tuple[str, ...]:
+        """Series names worth a legend: only when there is more than one series."""
+        return tuple(self.series) if len(self.series) > 1 else ()
+
+    def value_label(self, index: int, value: float) -> str:
+        return self.value_labels[index] if index < len(self.value_labels) else axis_label(value, self.unit)
 
     @property
     def has_data(self) -> bool:
@@ -64,7 +74,7 @@ class Chart:
 
 def axis_label(value: float, unit: Unit) -> str:
     if unit == "usd":
-        return fmt.usd(value) if value else "$0"
+        return fmt.usd_tick(value)
     if unit == "ms":
         return fmt.millis(value)
     if unit == "percent":

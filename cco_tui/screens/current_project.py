@@ -5,10 +5,12 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
+from textual.content import Content
 from textual.widgets import Label, Static
 
+from cco_tui.formatting import printable
 from cco_tui.view_models import RECENT_COLUMNS, RECENT_RIGHT, Card, CurrentView
-from cco_tui.widgets.chart import ChartPlot
+from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
 from cco_tui.widgets.rows_table import RowsTable
 
@@ -25,14 +27,14 @@ class CurrentProjectPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label(title_text(self.project, ""), id="current-title", classes="pane-title")
-        yield Static(self.empty_text, classes="empty-state")
+        yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
                 yield MetricCard(Card(key.title(), "…"), id=f"card-{key}")
         with Grid(classes="charts"):
-            yield ChartPlot("bar", id="cost-chart")
-            yield ChartPlot("stacked", id="tokens-chart")
-            yield ChartPlot("line", id="latency-chart")
+            yield ChartPanel("bar", id="cost-chart")
+            yield ChartPanel("stacked", id="tokens-chart")
+            yield ChartPanel("line", id="latency-chart")
         yield Label("Recent activity", classes="section-title")
         yield RowsTable(RECENT_COLUMNS, right=RECENT_RIGHT, id="recent-table")
 
@@ -41,11 +43,11 @@ class CurrentProjectPane(VerticalScroll):
         self.query_one("#current-title", Label).update(title_text(view.project, range_hint))
         for key, card in zip(CARD_IDS, view.cards, strict=True):
             self.query_one(f"#card-{key}", MetricCard).show(card)
-        self.query_one("#cost-chart", ChartPlot).show(view.cost_chart)
-        self.query_one("#tokens-chart", ChartPlot).show(view.tokens_chart)
-        self.query_one("#latency-chart", ChartPlot).show(view.latency_chart)
+        self.query_one("#cost-chart", ChartPanel).show(view.cost_chart)
+        self.query_one("#tokens-chart", ChartPanel).show(view.tokens_chart)
+        self.query_one("#latency-chart", ChartPanel).show(view.latency_chart)
         self.query_one("#recent-table", RowsTable).show(view.recent)
 
 
 def title_text(project: str, hint: str) -> Text:
-    return Text.assemble("Project ", (project, "bold"), "   ", (hint, "dim"))
+    return Text.assemble("Project ", (printable(project), "bold"), "   ", (hint, "dim"))

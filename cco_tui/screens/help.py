@@ -52,5 +52,5 @@ def _table(title: str, rows: Iterable[tuple[str, str]]) -> Table:
     table.title_justify = "left"
     table.title_style = "bold"
     for key, text in rows:
-        table.add_row(Text(key, style="bold"), text)
+        table.add_row(Text(key, style="bold"), Text(text))
     return table

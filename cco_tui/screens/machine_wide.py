@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
+from textual.content import Content
 from textual.widgets import Label, Static
 
 from cco_tui.view_models import (
@@ -15,7 +16,7 @@ from cco_tui.view_models import (
     MachineView,
 )
 from cco_tui.widgets.bar_list import BarList
-from cco_tui.widgets.chart import ChartPlot
+from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
 from cco_tui.widgets.rows_table import RowsTable
 
@@ -31,12 +32,12 @@ class MachineWidePane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label("All projects on this machine", classes="pane-title")
-        yield Static(self.empty_text, classes="empty-state")
+        yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
                 yield MetricCard(Card(key.title(), "…"), id=f"machine-{key}")
         with Grid(classes="charts"):
-            yield ChartPlot("grouped", id="project-chart")
+            yield ChartPanel("grouped", id="project-chart")
             yield BarList(id="model-chart")
             yield BarList(id="usage-chart")
         yield Label("Active projects", classes="section-title")
@@ -48,7 +49,7 @@ class MachineWidePane(VerticalScroll):
         self.set_class(not view.has_data, "-empty")
         for key, card in zip(CARD_IDS, view.cards, strict=True):
             self.query_one(f"#machine-{key}", MetricCard).show(card)
-        self.query_one("#project-chart", ChartPlot).show(view.project_chart)
+        self.query_one("#project-chart", ChartPanel).show(view.project_chart)
         self.query_one("#model-chart", BarList).show(view.model_chart)
         self.query_one("#usage-chart", BarList).show(view.usage_chart)
         self.query_one("#projects-table", RowsTable).show(view.projects)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 
 from rich.console import RenderableType
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -21,6 +21,7 @@ from textual.widgets import Input, RichLog
 
 from cco_tui import commands
 from cco_tui.context import AppContext
+from cco_tui.formatting import printable
 from cco_tui.proxy_api import ProxyClient
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ class CommandInput(Input):
         if len(candidates) == 1:
             self.value = candidates[0] + " "
         elif candidates:
-            self.value = commands.common_prefix(candidates) or self.value
+            shared = commands.common_prefix(candidates)
+            # Quoting can make the shared start shorter than what was typed (stats my → stats 'my…, stats my-…).
+            self.value = shared if len(shared) > len(self.value) else self.value
             self.post_message(self.Candidates(candidates))
         self.cursor_position = len(self.value)
 
@@ -122,13 +125,27 @@ class TerminalPane(Vertical):
         self.command_input.value = ""
         self.command_input.remember(line)
         if line:
-            self.write(Text(PROMPT + line, style="bold"))
+            self.write(Text(PROMPT + printable(line), style="bold"))
             self.run_worker(commands.run(line, self), group="command", exit_on_error=False)
 
     @on(CommandInput.Candidates)
     def _candidates(self, event: CommandInput.Candidates) -> None:
         event.stop()
-        self.write(Text("  ".join(event.candidates), style="dim"))
+        self.write(Text(printable("  ".join(event.candidates)), style="dim"))
+
+    def revealed(self) -> None:
+        """The Terminal tab was just shown.
+
+        RichLog holds every write until a Resize event tells it its width. Textual sends none when the tab
+        is first shown after the dashboard scrolled (the compositor's map already has the log's size), so
+        the output stayed blank until the window was resized. Tell it, once laid out.
+        """
+        self.call_after_refresh(self._announce_output_size)
+
+    def _announce_output_size(self) -> None:
+        log = self.output
+        if log.size.width:
+            log.post_message(events.Resize(log.size, log.virtual_size, log.container_size))
 
     def run_line(self, line: str) -> None:
         """Run a command as if typed (used by the command palette)."""
@@ -173,4 +190,4 @@ class TerminalPane(Vertical):
 
     def _log_line(self, line: str) -> None:
         if self._following and self.is_mounted:
-            self.write(Text(line))
+            self.write(Text(printable(line, lines=True)))

@@ -7,7 +7,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
-from cco_tui.view_models import Chart, axis_label
+from cco_tui.formatting import printable
+from cco_tui.view_models import Chart
 
 BAR_COLOR = "cyan"
 
@@ -37,19 +38,22 @@ class BarList(Widget):
 
 
 def render_bars(chart: Chart, width: int) -> Table:
+    """Labels and values are drawn as plain text: model names are not markup."""
     values = [value or 0.0 for value in next(iter(chart.series.values()), [])]
-    label_width = min(max((len(label) for label in chart.labels), default=0), width // 2)
-    value_width = max((len(axis_label(v, chart.unit)) for v in values), default=1)
+    shown = [chart.value_label(index, value) for index, value in enumerate(values)]
+    labels = [printable(label) for label in chart.labels]
+    label_width = min(max((len(label) for label in labels), default=0), width // 2)
+    value_width = max((len(text) for text in shown), default=1)
     bar_width = max(width - label_width - value_width - 4, 4)
     table = Table.grid(padding=(0, 1), expand=True)
-    table.title = chart.title
+    table.title = Text(chart.title)
     table.title_style = "none"
     table.add_column(no_wrap=True, overflow="ellipsis", max_width=label_width)
     table.add_column(no_wrap=True, ratio=1)
     table.add_column(justify="right", no_wrap=True)
     top = max(values, default=0.0) or 1.0
-    for label, value in zip(chart.labels, values, strict=True):
-        table.add_row(label, _bar(value / top, bar_width), axis_label(value, chart.unit))
+    for label, value, text in zip(labels, values, shown, strict=True):
+        table.add_row(Text(label), _bar(value / top, bar_width), Text(text))
     return table
 
 

@@ -1,4 +1,4 @@
-"""A plotext chart that draws a `Chart` (bars, stacked bars, grouped bars, horizontal bars or lines).
+"""A plotext chart that draws a `Chart` (bars, stacked bars, grouped bars or lines), with its legend below.
 
 Series are built in worker threads; drawing happens here, on the UI thread, when new data arrives.
 """
@@ -8,16 +8,21 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from plotext import _utility as plotext_utility
-from textual.app import RenderResult
+from rich.text import Text
+from textual.app import ComposeResult, RenderResult
+from textual.containers import Vertical
+from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from cco_tui.formatting import shorten
+from cco_tui.formatting import printable, shorten
 from cco_tui.view_models import Chart
 
 ChartKind = Literal["bar", "stacked", "grouped", "line"]
 # Fixed colours per series position keep charts recognisable across refreshes and themes.
 SERIES_COLORS = ("cyan+", "orange+", "magenta+", "green+", "blue+")
-Y_AXIS_WIDTH = 12
+# The same colours as Rich styles for the legend: plotext's "+" colours are the bright ANSI colours 8-15.
+LEGEND_STYLES = ("color(14)", "color(11)", "color(13)", "color(10)", "color(12)")
+Y_AXIS_WIDTH = 12  # room plotext takes left of the plot for value labels like "$12.34"
 
 
 def _unique_in_order(data: Any) -> list[Any]:
@@ -26,12 +31,65 @@ def _unique_in_order(data: Any) -> list[Any]:
 
 # plotext removes duplicate ticks and points through a set, so where labels crowd, which one wins depended
 # on the process's string-hash seed: the same data drew differently from run to run. Keep the first instead.
-plotext_utility.no_duplicates = _unique_in_order  # room plotext takes left of the plot for value labels like "$12.34"
+plotext_utility.no_duplicates = _unique_in_order
+
+
+class ChartPanel(Vertical):
+    """One chart and its legend; `show()` replaces the data.
+
+    The legend sits under the plot rather than inside it: plotext draws its own legend over the data.
+    """
+
+    DEFAULT_CSS = """
+    ChartPanel {
+        background: $surface;
+    }
+    ChartPanel > .chart-legend {
+        width: 1fr;
+        height: auto;
+        text-align: center;
+        display: none;
+    }
+    ChartPanel.-legend > .chart-legend {
+        display: block;
+    }
+    """
+
+    def __init__(self, kind: ChartKind, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.kind = kind
+        self.chart: Chart | None = None
+
+    def compose(self) -> ComposeResult:
+        yield ChartPlot(self.kind, id=f"{self.id}-plot" if self.id else None)
+        yield Static(classes="chart-legend")
+
+    def show(self, chart: Chart) -> None:
+        if chart == self.chart:  # most refreshes bring nothing new: skip the redraw
+            return
+        self.chart = chart
+        self.query_one(ChartPlot).show(chart)
+        legend = legend_text(chart) if chart.has_data else Text()
+        self.query_one(".chart-legend", Static).update(legend)
+        self.set_class(bool(legend), "-legend")
+
+
+def legend_text(chart: Chart) -> Text:
+    """One coloured swatch per series, then the chart's note; empty when there is nothing to explain."""
+    text = Text()
+    for name, style in zip(chart.legend, LEGEND_STYLES, strict=False):
+        text.append("  " if text else "")
+        text.append("██", style=style)
+        text.append(f" {name}")
+    if chart.note:
+        text.append("  " if text else "")
+        text.append(chart.note, style="dim")
+    return text
 
 
 class ChartPlot(PlotextPlot):
-    """One chart; `show()` replaces its data. Every render redraws from scratch at the current size, so
-    the picture depends only on the data and the size (plotext keeps state between builds otherwise)."""
+    """The plot itself. Every render redraws from scratch at the current size, so the picture depends only
+    on the data and the size (plotext keeps state between builds otherwise)."""
 
     def __init__(self, kind: ChartKind, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -39,9 +97,8 @@ class ChartPlot(PlotextPlot):
         self.chart: Chart | None = None
 
     def show(self, chart: Chart) -> None:
-        if chart != self.chart:  # most refreshes bring nothing new: skip the redraw
-            self.chart = chart
-            self.refresh()
+        self.chart = chart
+        self.refresh()
 
     def render(self) -> RenderResult:
         plt = self.plt
@@ -57,28 +114,32 @@ class ChartPlot(PlotextPlot):
         names = list(chart.series)
         values = [list(chart.series[name]) for name in names]
         colors = list(SERIES_COLORS[: len(names)])
-        self._draw_kind(positions, names, values, colors)
+        self._draw_kind(positions, values, colors)
         self.plt.yticks(*chart.value_ticks())
         if chart.labels:
             self._fit_x_labels(chart)
 
     def _fit_x_labels(self, chart: Chart) -> None:
-        """As many x labels as fit the current width, shortened where they would still overlap."""
+        """As many x labels as fit the current width, shortened where they would still overlap.
+
+        Control characters in labels (project names) are spelled out: plotext's output is read back as ANSI.
+        """
+        labels = [printable(label) for label in chart.labels]
         usable = max(self.size.width - Y_AXIS_WIDTH, 10)
-        longest = max(len(label) for label in chart.labels)
+        longest = max(len(label) for label in labels)
         ticks = chart.tick_positions(max(usable // (longest + 3), 2))
         room = max(usable // len(ticks) - 1, 3)
-        self.plt.xticks([i + 1 for i in ticks], [shorten(chart.labels[i], room) for i in ticks])
+        self.plt.xticks([i + 1 for i in ticks], [shorten(labels[i], room) for i in ticks])
 
-    def _draw_kind(self, x: list[int], names: list[str], values: list[list[float | None]], colors: list[str]) -> None:
+    def _draw_kind(self, x: list[int], values: list[list[float | None]], colors: list[str]) -> None:
         plt = self.plt
-        untyped: Any = plt  # plotext's stub lacks the `labels` and colour-list parameters these accept
+        untyped: Any = plt  # plotext's stub lacks the colour-list parameters these accept
         if self.kind == "stacked":
-            untyped.stacked_bar(x, values, labels=names, color=colors, width=0.8)
+            untyped.stacked_bar(x, values, color=colors, width=0.8)
         elif self.kind == "grouped":
-            untyped.multiple_bar(x, values, labels=names, color=colors, width=0.8)
+            untyped.multiple_bar(x, values, color=colors, width=0.8)
         elif self.kind == "line":
-            for name, series, color in zip(names, values, colors, strict=True):
-                plt.plot(x, series, label=name if len(names) > 1 else None, color=color, marker="braille")
+            for series, color in zip(values, colors, strict=True):
+                plt.plot(x, series, color=color, marker="braille")
         else:
             plt.bar(x, values[0], color=colors[0], width=0.8)

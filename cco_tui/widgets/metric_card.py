@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
+from cco_tui.formatting import printable
 from cco_tui.view_models import Card
 
 
@@ -27,21 +29,24 @@ class MetricCard(Static):
     def __init__(self, card: Card, *, id: str | None = None) -> None:
         super().__init__(render_card(card), id=id)
         self.card = card
-        self.border_title = card.title
-        self.border_subtitle = card.note
+        self._set_borders(card)
 
     def show(self, card: Card) -> None:
         if card == self.card:
             return
         self.card = card
-        self.border_title = card.title
-        self.border_subtitle = card.note
+        self._set_borders(card)
         self.update(render_card(card))
+
+    def _set_borders(self, card: Card) -> None:
+        # Content, not str: a str border title is read as markup, and notes can hold project names.
+        self.border_title = Content(printable(card.title))
+        self.border_subtitle = Content(printable(card.note))
 
 
 def render_card(card: Card) -> Text:
-    text = Text(card.value, style="bold", no_wrap=True, overflow="ellipsis")
+    text = Text(printable(card.value), style="bold", no_wrap=True, overflow="ellipsis")
     for detail in card.details:
         text.append("\n")
-        text.append(detail, style="dim")
+        text.append(printable(detail), style="dim")
     return text

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
+from cco_tui.formatting import printable
+
 
 class RowsTable(DataTable[str | Text]):
     """Fixed columns; `show()` swaps the rows and keeps the cursor where it was when it still fits."""
@@ -26,7 +28,7 @@ class RowsTable(DataTable[str | Text]):
 
     def on_mount(self) -> None:
         for column in self._columns:
-            self.add_column(column, key=column)
+            self.add_column(Text(column), key=column)
 
     def show(self, rows: Sequence[Sequence[str]]) -> None:
         fresh = tuple(tuple(values) for values in rows)
@@ -40,7 +42,8 @@ class RowsTable(DataTable[str | Text]):
             self.move_cursor(row=min(row, len(rows) - 1), animate=False)
 
     def _cells(self, values: Sequence[str]) -> list[str | Text]:
+        """Text, never str: DataTable reads a str cell as markup, and names come from requests."""
         return [
-            Text(value, justify="right") if column in self._right else value
+            Text(printable(value), justify="right" if column in self._right else None)
             for column, value in zip(self._columns, values, strict=True)
         ]

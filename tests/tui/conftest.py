@@ -64,11 +64,13 @@ def fake_cco(cache_state: CacheState) -> Iterator[ThreadedServer]:
         yield server
 
 
-def make_context(db_path: Path, base_url: str, log_handler: MemoryLogHandler | None = None) -> AppContext:
+def make_context(
+    db_path: Path, base_url: str, log_handler: MemoryLogHandler | None = None, project: str = CURRENT_PROJECT
+) -> AppContext:
     return AppContext(
         base_url=base_url,
         db_path=db_path,
-        project=CURRENT_PROJECT,
+        project=project,
         config=load_config(),
         log_handler=log_handler or MemoryLogHandler(),
         log_file=None,
@@ -89,13 +91,19 @@ def make_app() -> AppFactory:
         proxy: ProxyClient | None = None,
         viewer_mode: bool = False,
         clock: Callable[[], float] = lambda: NOW,
+        project: str = CURRENT_PROJECT,
     ) -> CcoApp:
-        context = replace(make_context(db_path, base_url, log_handler), viewer_mode=viewer_mode)
+        context = replace(make_context(db_path, base_url, log_handler, project), viewer_mode=viewer_mode)
         app = CcoApp(context, clock=clock, proxy=proxy)
         app.started_at = SESSION_START
         return app
 
     return build
+
+
+def screen_text(app: CcoApp) -> str:
+    """Every character the screen shows now, one line per row (what a user would read)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
 
 
 async def settle(pilot: Pilot[None], rounds: int = 400) -> None:

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from cco_tui.app import CcoApp
 from cco_tui.formatting import shorten
 from cco_tui.screens.help import HelpScreen
-from cco_tui.widgets.chart import ChartPlot
+from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
 from cco_tui.widgets.rows_table import RowsTable
 from tests.fakes.serve import ThreadedServer
@@ -80,7 +80,7 @@ async def test_current_project_shows_the_seeded_history(
         table = app.query_one("#recent-table", RowsTable)
         assert table.row_count == 50
         newest = max((r for r in history() if r.project == "cco"), key=lambda r: r.ts_start)
-        assert table.get_row_at(0)[1] == shorten(newest.model, 28)
+        assert str(table.get_row_at(0)[1]) == shorten(newest.model, 28)
         assert not app.current_pane.has_class("-empty")
 
 
@@ -90,11 +90,11 @@ async def test_t_switches_the_cost_chart_between_hours_and_days(
     app = make_app(seeded_db, fake_cco.url)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        chart = app.query_one("#cost-chart", ChartPlot).chart
+        chart = app.query_one("#cost-chart", ChartPanel).chart
         assert chart is not None and chart.labels[0] == "00:00" and len(chart.labels) == 16
         await pilot.press("t")
         await settle(pilot)
-        chart = app.query_one("#cost-chart", ChartPlot).chart
+        chart = app.query_one("#cost-chart", ChartPanel).chart
         assert chart is not None and len(chart.labels) == 30 and chart.labels[-1] == "11-20"
 
 
@@ -141,7 +141,7 @@ async def test_refresh_shows_requests_that_went_through_the_proxy(
             assert reply.status_code == 200
         await refresh_until(pilot, lambda: card_text(app, "card-calls").startswith("3\n"))
         table = app.query_one("#recent-table", RowsTable)
-        assert [table.get_row_at(i)[1] for i in range(table.row_count)] == ["claude-sonnet-4-5"] * 3
+        assert [str(table.get_row_at(i)[1]) for i in range(table.row_count)] == ["claude-sonnet-4-5"] * 3
         assert not app.current_pane.has_class("-empty")
 
 

@@ -17,10 +17,36 @@ from tests.tui.seed import NOW, history
 
 @pytest.mark.parametrize(
     ("amount", "text"),
-    [(0, "$0.00"), (0.0042, "$0.0042"), (1.234, "$1.23"), (1234.5, "$1,234.50"), (123456.0, "$123,456")],
+    [
+        (0, "$0.00"),
+        (0.0042, "$0.0042"),
+        (0.014, "$0.0140"),
+        (1.234, "$1.23"),
+        (1234.5, "$1,234.50"),
+        (123456.0, "$123,456"),
+    ],
 )
 def test_usd(amount: float, text: str) -> None:
     assert fmt.usd(amount) == text
+
+
+def test_parts_share_the_precision_of_the_smallest() -> None:
+    assert fmt.usd_parts(1.038, 0.014, 1.024, 0.0) == ["$1.0380", "$0.0140", "$1.0240", "$0.00"]
+    assert fmt.usd_parts(65.19, 4.68, 60.51) == ["$65.19", "$4.68", "$60.51"]
+
+
+def test_costs_name_the_requests_they_leave_out() -> None:
+    assert [fmt.cost(1.5, 0), fmt.cost(1.5, 3), fmt.cost(0.0, 1200)] == [
+        "$1.50",
+        "$1.50 + 3 unpriced",
+        "1,200 unpriced",
+    ]
+
+
+def test_printable_spells_out_control_characters() -> None:
+    assert fmt.printable("a\x1b[2Jb\nc") == "a\\x1b[2Jb\\nc"
+    assert fmt.printable("line\nnext", lines=True) == "line\nnext"
+    assert fmt.printable("[red]é 日本[/red]") == "[red]é 日本[/red]"
 
 
 @pytest.mark.parametrize(("value", "text"), [(950, "950"), (12_345, "12.3k"), (4_560_000, "4.56M"), (1.2e9, "1.2B")])
@@ -78,6 +104,16 @@ def test_completion() -> None:
     assert commands.complete("help exp") == ["help export"]
     assert commands.complete("nothing here") == []
     assert commands.common_prefix(["cache stats", "cache clear"]) == "cache "
+
+
+def test_completion_quotes_what_the_parser_would_split() -> None:
+    projects = ["my project (v2)", "my-tool"]
+    assert commands.complete("stats my p", projects) == []  # past the first argument
+    assert commands.complete("stats 'my p", projects) == ["stats 'my project (v2)'"]
+    assert commands.complete('stats "my p', projects) == ["stats 'my project (v2)'"]
+    assert commands.complete("stats my", projects) == ["stats 'my project (v2)'", "stats my-tool"]
+    assert commands.complete("stats my-tool ", projects) == []
+    assert commands.parse(commands.complete("stats 'my p", projects)[0]) == ("stats", ["my project (v2)"])
 
 
 def test_every_command_has_a_handler() -> None:

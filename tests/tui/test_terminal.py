@@ -6,18 +6,28 @@ import json
 import logging
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from cco_tui.app import CcoApp
+from cco_tui.exporting import export_dir
 from cco_tui.logs import MemoryLogHandler
+from cco_tui.settings import load_config
 from cco_tui.store.queries import EXPORT_COLUMNS
+from tests.conftest import write_config
 from tests.fakes.serve import ThreadedServer
-from tests.tui.conftest import AppFactory, settle
-from tests.tui.seed import history
+from tests.tui.conftest import AppFactory, screen_text, settle
+from tests.tui.seed import NOW, history, record, write_records
+
+
+def unwrapped(text: str) -> str:
+    """`text` without any whitespace: long paths fold across output lines."""
+    return "".join(text.split())
 
 
 def output_text(app: CcoApp) -> str:
@@ -96,6 +106,7 @@ async def test_export_from_the_terminal_writes_json(
     make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, tmp_path: Path
 ) -> None:
     target = tmp_path / "out" / "requests.json"
+    target.parent.mkdir()
     app = make_app(seeded_db, fake_cco.url)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("3")
@@ -154,3 +165,133 @@ async def test_history_and_tab_completion(make_app: AppFactory, seeded_db: Path,
         assert command_line.value == "version"
         await pilot.press("down", "down")
         assert command_line.value == ""
+
+
+async def test_output_shows_when_the_tab_is_first_opened_after_scrolling(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer
+) -> None:
+    """QA: 2, End, 3, `help` ⏎ showed nothing (not even the welcome line) until the window was resized."""
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("2")
+        await settle(pilot)
+        await pilot.press("end", "3", *"help", "enter")
+        await settle(pilot)
+        shown = screen_text(app)
+    assert "cco terminal: type 'help' for commands." in shown
+    assert "cco> help" in shown
+    assert "stats [PROJECT|all]" in shown
+
+
+@pytest.fixture
+def spaced_db(tmp_path: Path) -> Path:
+    path = tmp_path / "spaced.db"
+    write_records(path, [record(NOW - 600, project="my project (v2)"), record(NOW - 300, project="my-tool")])
+    return path
+
+
+async def test_stats_my_tab_enter_shows_the_project(
+    make_app: AppFactory, fake_cco: ThreadedServer, tmp_path: Path
+) -> None:
+    """QA: `stats my` + Tab gave `stats my project (v2)` unquoted, and Enter said "Too many arguments"."""
+    db = tmp_path / "one.db"
+    write_records(db, [record(NOW - 600, project="my project (v2)"), record(NOW - 300, project="webapp")])
+    app = make_app(db, fake_cco.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        await pilot.press(*"stats my", "tab", "enter")
+        await settle(pilot)
+        text = output_text(app)
+    assert "cco> stats 'my project (v2)'" in text
+    assert "Project my project (v2) requests 1" in text
+    assert "Too many arguments" not in text
+
+
+async def test_completing_among_quoted_and_plain_names(
+    make_app: AppFactory, spaced_db: Path, fake_cco: ThreadedServer
+) -> None:
+    app = make_app(spaced_db, fake_cco.url)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        command_line = app.terminal.command_input
+        await pilot.press(*"stats my", "tab")
+        assert command_line.value == "stats my"  # two candidates: what was typed stays
+        assert output_text(app).endswith("stats my-tool stats 'my project (v2)'")  # latest activity first
+        command_line.value = ""
+        await pilot.press(*"stats 'my p", "tab")
+        assert command_line.value == "stats 'my project (v2)' "
+        await pilot.press("enter")
+        await settle(pilot)
+        text = output_text(app)
+    assert "Project my project (v2) requests 1" in text
+    assert "Too many arguments" not in text
+
+
+async def test_export_without_a_path_writes_to_the_data_directory(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not into the working directory, which is usually the user's repository."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    monkeypatch.chdir(repository)
+    expected = export_dir() / "cco-export-20261120-153000.csv"
+    assert expected.is_relative_to(tmp_path / "data")
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.press("3")
+        await run_command(pilot, "export csv")
+        text = output_text(app)
+    assert unwrapped(f"Exported {len(history())} requests to {expected}") in unwrapped(text)
+    assert expected.is_file()
+    assert list(repository.iterdir()) == []
+
+
+async def test_export_into_a_missing_folder_says_so_and_creates_nothing(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, tmp_path: Path
+) -> None:
+    target = tmp_path / "nonexistent" / "dir" / "x.csv"
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.press("3")
+        await run_command(pilot, f"export csv {target}")
+        text = output_text(app)
+    assert unwrapped(f"Cannot export to {target}: the folder {target.parent} does not exist.") in unwrapped(text)
+    assert not (tmp_path / "nonexistent").exists()
+
+
+async def test_routes_are_readable_at_80_columns(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, tmp_path: Path
+) -> None:
+    """QA: the endpoint column was cut to `http://127.0…` at 80 columns."""
+    routes: list[dict[str, Any]] = [
+        {
+            "pattern": "^claude-",
+            "provider": "anthropic",
+            "endpoint": "https://api.anthropic.com/v1",
+            "timeout_ms": 600000,
+            "fallbacks": ["ollama/qwen2.5-coder:32b", "gpt-4o-mini"],
+        },
+        {
+            "pattern": "ollama/*",
+            "provider": "ollama",
+            "endpoint": "http://127.0.0.1:11434/v1",
+            "model": "\\1",
+            "timeout_ms": 600000,
+        },
+        {"pattern": "gpt-*", "provider": "openai", "endpoint": "https://api.openai.com/v1", "timeout_ms": 300000},
+    ]
+    config = load_config(str(write_config(tmp_path / "config", fake_cco.url, routes=routes)))
+    app = make_app(seeded_db, fake_cco.url)
+    app.context = replace(app.context, config=config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await run_command(pilot, "routes")
+        text = output_text(app)
+    for route in routes:
+        assert f"{route['pattern']} {route['provider']} → {route['endpoint']}" in text
+    assert "model (same) · fallbacks ollama/qwen2.5-coder:32b, gpt-4o-mini" in text
+    assert "model \\1 · no fallbacks" in text

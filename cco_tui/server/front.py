@@ -78,20 +78,32 @@ class ProxyFront:
             gone.cancel()
 
     async def answer_unless_gone(self, exchange: Exchange, gone: asyncio.Future[None]) -> Outgoing | None:
-        answer = asyncio.ensure_future(exchange.run())
-        racers: set[asyncio.Future[Any]] = {answer, gone}
-        await asyncio.wait(racers, return_when=asyncio.FIRST_COMPLETED)
-        if not answer.done():
-            answer.cancel()  # cancels the upstream request too: the connection is closed, nothing more is billed
-            await asyncio.gather(answer, return_exceptions=True)
+        """The exchange runs in this task (no extra task per request); the client leaving cancels it, which
+        cancels the upstream call too: the connection is closed and nothing more is billed."""
+        task = asyncio.current_task()
+        assert task is not None
+        answering = [True]
+
+        def client_left(_: asyncio.Future[None]) -> None:
+            if answering[0] and not gone.cancelled():
+                task.cancel()
+
+        gone.add_done_callback(client_left)
+        try:
+            return await exchange.run()
+        except asyncio.CancelledError:
+            if gone.cancelled() or not gone.done():
+                raise  # not ours: the server is shutting down
+            task.uncancel()
             exchange.record_client_gone()
             return None
-        try:
-            return answer.result()
         except Exception as error:  # a bug must cost one request an error, never the server
             log.exception("unexpected error while proxying %s", exchange.incoming.path)
             problem = ProxyError(500, f"internal error in cco: {type(error).__name__}", "api_error")
             return error_outgoing(problem, exchange.incoming.request_id, exchange.incoming.t0)
+        finally:
+            answering[0] = False
+            gone.remove_done_callback(client_left)
 
     def check_access(self, scope: Scope) -> None:
         headers = scope["headers"]

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from tests.fakes.process import free_port, wait_healthy
+from tests.fakes.process import free_port, headless_cco, wait_healthy
 
 REPO = Path(__file__).resolve().parents[1]
 HEADERS = {"x-api-key": "sk-ant-bench", "anthropic-version": "2023-06-01", "content-type": "application/json"}
@@ -106,24 +106,9 @@ class Running:
 
 @contextmanager
 def cco_headless(upstream: str, settings: dict[str, Any] | None = None) -> Iterator[Running]:
-    port = free_port()
     config = write_config(upstream, settings)
-    args = [
-        sys.executable,
-        "-m",
-        "cco_tui",
-        "--headless",
-        "--port",
-        str(port),
-        "--config",
-        str(config),
-        "--db",
-        str(config / "bench.db"),
-        "--log-level",
-        "warning",
-    ]
-    with process(args, f"http://127.0.0.1:{port}", port) as proc:
-        yield Running(f"http://127.0.0.1:{port}", proc.pid)
+    with headless_cco(config, config / "bench.db", "--log-level", "warning") as cco:
+        yield Running(cco.url, cco.process.pid)
 
 
 def run_sequential(label: str, url: str, body: bytes, count: int, warmup: int = 50) -> Result:

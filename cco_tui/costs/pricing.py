@@ -16,23 +16,8 @@ from typing import Any
 
 from cco_tui.config_error import ConfigError
 from cco_tui.costs.model_ids import without_provider, without_suffixes
-from cco_tui.costs.usage import Usage, usage_from_anthropic, usage_from_openai
+from cco_tui.costs.usage import Usage
 from cco_tui.paths import shipped_config_dir
-
-__all__ = [
-    "LongContext",
-    "ModelPrice",
-    "PricingTable",
-    "Rates",
-    "Usage",
-    "load_pricing",
-    "load_pricing_file",
-    "merge",
-    "parse_pricing",
-    "shipped_pricing_path",
-    "usage_from_anthropic",
-    "usage_from_openai",
-]
 
 PER_MILLION = 1_000_000
 # Anthropic's documented multipliers on the input price, used where an entry leaves a cache price out.
@@ -215,9 +200,7 @@ def _price(spec: dict[str, Any], key: str, source: str, where: str) -> float:
         raise ConfigError(source, f"{where}.{key}", "missing (USD per million tokens)")
     value = spec[key]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ConfigError(
-            source, f"{where}.{key}", f"must be a number of USD per million tokens, not {value!r}"
-        )
+        raise ConfigError(source, f"{where}.{key}", f"must be a number of USD per million tokens, not {value!r}")
     if value < 0:
         raise ConfigError(source, f"{where}.{key}", f"must not be negative (got {value})")
     return float(value)
@@ -240,9 +223,7 @@ def _parse_long_context(spec: object, source: str, where: str) -> LongContext | 
     _reject_unknown(spec, LONG_CONTEXT_KEYS, source, where)
     threshold = spec.get("threshold_tokens")
     if isinstance(threshold, bool) or not isinstance(threshold, int) or threshold <= 0:
-        raise ConfigError(
-            source, f"{where}.threshold_tokens", f"must be a positive integer, not {threshold!r}"
-        )
+        raise ConfigError(source, f"{where}.threshold_tokens", f"must be a positive integer, not {threshold!r}")
     return LongContext(threshold_tokens=threshold, rates=_parse_rates(spec, source, where))
 
 
@@ -251,6 +232,4 @@ def _check_comparisons(table: PricingTable, base: PricingTable | None, source: s
         target = price.savings_comparison
         if target is None or table.lookup(target) or (base is not None and base.lookup(target)):
             continue
-        raise ConfigError(
-            source, f"pricing.{model}.savings_comparison", f"unknown model {target!r} (no price for it)"
-        )
+        raise ConfigError(source, f"pricing.{model}.savings_comparison", f"unknown model {target!r} (no price for it)")

@@ -65,7 +65,7 @@ async def forward(upstream: Upstream, config: Config, incoming: Incoming, chain:
             reply.status,
             chain[index + 1].requested_model,
         )
-        await discard(reply)
+        await reply.aclose()
     raise AssertionError("unreachable: the last attempt always returns or raises")
 
 
@@ -77,7 +77,7 @@ async def try_model(
     wait = retry_after(reply) if retry and reply.status in resolved.route.fallback_on else None
     if wait is None or wait > config.settings.retry_after_cap_s:
         return reply, 1
-    await discard(reply)
+    await reply.aclose()
     await asyncio.sleep(wait)
     return await dispatch.send(upstream, incoming, resolved, config.settings.connect_timeout_s), 2
 
@@ -88,7 +88,3 @@ def retry_after(reply: UpstreamReply) -> float | None:
         return max(float(value), 0.0) if value is not None else None
     except ValueError:
         return None
-
-
-async def discard(reply: UpstreamReply) -> None:
-    await reply.aclose()

@@ -115,7 +115,8 @@ class Exchange:
     def relay(self, forwarded: Forwarded, flight: Flight | None) -> Outgoing:
         reply = forwarded.reply
         headers = downstream_headers(reply.headers)
-        if flight is not None and forwarded.resolved is not self.chain[0]:
+        by_primary = forwarded.resolved is self.chain[0]
+        if flight is not None and not by_primary:
             flight.finish(False)  # another model answered: followers asked for this one, let them try for it
             flight = None
         if flight is not None:
@@ -128,7 +129,7 @@ class Exchange:
             forwarded.attempts,
             reply.upstream_started,
         )
-        keep = self.plan.writes and forwarded.resolved is self.chain[0] and 200 <= reply.status < 300
+        keep = self.plan.writes and by_primary and 200 <= reply.status < 300
         if reply.chunks is None:
             return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
         watcher = StreamWatcher(keep=keep, flight=flight)
@@ -154,7 +155,6 @@ class Exchange:
         headers_at: float,
     ) -> Outgoing:
         observed = observe_json(served.status, body, keep)
-        served.upstream_finished = observed.finished_at
         if flight is not None:
             flight.publish(body)
         self.conclude(served, observed, flight)

@@ -51,9 +51,7 @@ def small_body(model: str = "claude-sonnet-4-6", stream: bool = False) -> dict[s
     }
 
 
-def claude_code_body(
-    model: str = "claude-sonnet-4-6", stream: bool = False, tools: int = 24
-) -> dict[str, Any]:
+def claude_code_body(model: str = "claude-sonnet-4-6", stream: bool = False, tools: int = 24) -> dict[str, Any]:
     rng = random.Random(7)
     system = [
         {"type": "text", "text": "You are a coding agent."},

@@ -16,11 +16,11 @@ from typing import Any
 
 import orjson
 
-from cco_tui.anthropic_events import MessageAccumulator
 from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.keys import cache_key
 from cco_tui.cache.store import ResponseCache
-from cco_tui.sse import SSEParser, encode_event
+from cco_tui.wire.events import MessageAccumulator
+from cco_tui.wire.sse import SSEParser, encode_event
 
 
 def per_op_us(action: Callable[[], object], repeat: int) -> float:
@@ -83,9 +83,7 @@ def bench_accumulator() -> None:
     events = SSEParser().feed(b"".join(deltas))
     start = {"type": "message_start", "message": {"model": "m", "usage": {"input_tokens": 1}, "content": []}}
     block = {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}
-    primed = SSEParser().feed(
-        encode_event("message_start", start) + encode_event("content_block_start", block)
-    )
+    primed = SSEParser().feed(encode_event("message_start", start) + encode_event("content_block_start", block))
 
     def tap() -> None:
         accumulator = MessageAccumulator()
@@ -95,9 +93,7 @@ def bench_accumulator() -> None:
     print(f"MessageAccumulator.feed: {per_op_us(tap, 200) / len(events):.2f} us/event (parsed events)")
     raw = b"".join(deltas)
     chunks = [raw[i : i + 1400] for i in range(0, len(raw), 1400)]
-    print(
-        f"SSEParser.feed, 1400 B chunks: {per_op_us(lambda: _parse(chunks), 200) / len(events):.2f} us/event"
-    )
+    print(f"SSEParser.feed, 1400 B chunks: {per_op_us(lambda: _parse(chunks), 200) / len(events):.2f} us/event")
 
 
 def _parse(chunks: list[bytes]) -> None:

@@ -74,9 +74,7 @@ def main() -> None:
     ):
         bare = f"http://127.0.0.1:{bare_port}"
         for name, body in bodies:
-            httpx.post(
-                cco.url + "/v1/messages", content=body, headers=HEADERS
-            )  # the miss that fills the entry
+            httpx.post(cco.url + "/v1/messages", content=body, headers=HEADERS)  # the miss that fills the entry
             for concurrency in (1, 16):
                 compare(f"{name} ({len(body)} B)", cco.url, bare, body, count, concurrency)
         before = cco.rss_mb()

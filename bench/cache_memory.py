@@ -19,7 +19,7 @@ from typing import Any
 from cco_tui.cache.entry import CacheEntry, replay
 from cco_tui.cache.keys import cache_key
 from cco_tui.cache.store import ResponseCache
-from cco_tui.sse import encode_event
+from cco_tui.wire.sse import encode_event
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 USAGE = {
@@ -59,9 +59,7 @@ def answer_sse(rng: random.Random) -> bytes:
     ]
     size = sum(map(len, events))
     while size < target:
-        words = " ".join(
-            "".join(rng.choices(string.ascii_lowercase, k=rng.randrange(2, 9))) for _ in range(4)
-        )
+        words = " ".join("".join(rng.choices(string.ascii_lowercase, k=rng.randrange(2, 9))) for _ in range(4))
         delta = {
             "type": "content_block_delta",
             "index": 0,
@@ -167,10 +165,7 @@ def measure_overhead(count: int) -> None:
     tracemalloc.stop()
     # Bodies, entries, usage dicts and keys were allocated before tracing; add what they cost.
     own = (
-        sum(
-            sys.getsizeof(e) + sys.getsizeof(e.body) + sys.getsizeof(e.usage) + sys.getsizeof(k)
-            for k, e in entries
-        )
+        sum(sys.getsizeof(e) + sys.getsizeof(e.body) + sys.getsizeof(e.usage) + sys.getsizeof(k) for k, e in entries)
         / count
     )
     body = sum(len(e.body) for _, e in entries) / count

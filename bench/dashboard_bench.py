@@ -32,20 +32,21 @@ from textual.message import Message  # noqa: E402
 from textual.pilot import Pilot  # noqa: E402
 from textual.widget import Widget  # noqa: E402
 
-from cco_tui import dashboard_data as data  # noqa: E402
 from cco_tui.app import CcoApp  # noqa: E402
-from cco_tui.context import AppContext  # noqa: E402
+from cco_tui.config.logs import MemoryLogHandler  # noqa: E402
+from cco_tui.config.settings import load_config  # noqa: E402
 from cco_tui.costs.pricing import PricingTable  # noqa: E402
 from cco_tui.costs.usage import Usage  # noqa: E402
-from cco_tui.logs import MemoryLogHandler  # noqa: E402
-from cco_tui.settings import load_config  # noqa: E402
-from cco_tui.store.db import new_database, open_database  # noqa: E402
+from cco_tui.store.connect import open_database  # noqa: E402
+from cco_tui.store.db import new_database  # noqa: E402
 from cco_tui.store.migrations import migrate  # noqa: E402
 from cco_tui.store.record import RequestRecord  # noqa: E402
 from cco_tui.store.rollup import add_to_rollups  # noqa: E402
-from cco_tui.store.rows import insert_requests, price_record, request_row  # noqa: E402
+from cco_tui.store.rows import costing_of, insert_requests, request_row  # noqa: E402
 from cco_tui.store.writer import RecordWriter  # noqa: E402
-from cco_tui.view_models import CurrentView, MachineView  # noqa: E402
+from cco_tui.tui import data as data  # noqa: E402
+from cco_tui.tui.context import AppContext  # noqa: E402
+from cco_tui.tui.view_models import CurrentView, MachineView  # noqa: E402
 from cco_tui.widgets.chart import ChartPlot  # noqa: E402
 
 NOW = time.time()
@@ -107,7 +108,7 @@ def seed(path: Path, count: int) -> None:
 
 
 def _write(db: SqliteDatabase, pricing: PricingTable, batch: list[RequestRecord]) -> None:
-    rows = [request_row(record, price_record(pricing, record)) for record in batch]
+    rows = [request_row(record, costing_of(pricing, record)) for record in batch]
     with db.atomic():
         insert_requests(db, rows)
         add_to_rollups(db, rows)

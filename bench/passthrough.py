@@ -23,8 +23,10 @@ CASES = [
 
 
 def added(label: str, proxied: Result, direct: Result) -> str:
-    return (f"{'':<10}{label:<34} added p50 {proxied.p50 - direct.p50:6.3f} ms   "
-            f"added p99 {proxied.p99 - direct.p99:6.3f} ms")
+    return (
+        f"{'':<10}{label:<34} added p50 {proxied.p50 - direct.p50:6.3f} ms   "
+        f"added p99 {proxied.p99 - direct.p99:6.3f} ms"
+    )
 
 
 def main() -> None:
@@ -32,8 +34,11 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=1000)
     count = parser.parse_args().count
     no_cache = {"cache": {"enabled": False}}
-    with fake_upstream() as upstream, cco_headless(upstream, {**no_cache, "analytics": False}) as bare, \
-            cco_headless(upstream, no_cache) as recording:
+    with (
+        fake_upstream() as upstream,
+        cco_headless(upstream, {**no_cache, "analytics": False}) as bare,
+        cco_headless(upstream, no_cache) as recording,
+    ):
         for name, payload in CASES:
             body = orjson.dumps(payload)
             label = f"{name} ({len(body)} B)"

@@ -23,9 +23,10 @@ from typing import Any
 from cco_tui.costs import PricingTable, Usage, load_pricing_file, shipped_pricing_path
 from cco_tui.store import RecordWriter, RequestRecord, open_database, queries
 from cco_tui.store.db import new_database
+from cco_tui.store.export import export_rows
 from cco_tui.store.queries import Filter
 from cco_tui.store.rollup import rebuild_rollups
-from cco_tui.store.rows import price_record, request_row
+from cco_tui.store.rows import costing_of, request_row
 
 PROJECTS = [f"project-{i:02d}" for i in range(12)]
 MODELS = [
@@ -60,9 +61,7 @@ def make_record(rng: random.Random, ts: float, project: str, i: int) -> RequestR
         request_bytes=rng.randrange(5_000, 120_000),
         response_bytes=rng.randrange(200, 20_000),
     )
-    usage = Usage(
-        rng.randrange(1, 400), rng.randrange(20, 4000), rng.choice((0, 0, 2500)), 0, rng.randrange(0, 90_000)
-    )
+    usage = Usage(rng.randrange(1, 400), rng.randrange(20, 4000), rng.choice((0, 0, 2500)), 0, rng.randrange(0, 90_000))
     if record.cache_status == "hit":
         record.original_model, record.original_usage = model, usage
     else:
@@ -97,7 +96,7 @@ def seed(path: Path, rows: int, days: int, spread: str, pricing: PricingTable, n
             for i in range(start, min(start + CHUNK, rows)):
                 ts = now - rng.random() * days * 86400
                 record = make_record(rng, ts, pick(ts), i)
-                batch.append(request_row(record, price_record(pricing, record)))
+                batch.append(request_row(record, costing_of(pricing, record)))
             columns = columns or list(batch[0])
             sql = f"INSERT INTO request ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
             con.executemany(sql, batch)
@@ -154,7 +153,7 @@ def query_cases(now: float) -> list[tuple[str, Callable[[], Any]]]:
         ("burn rate, machine", lambda: queries.burn_rate(None, now)),
         (
             "export 1 day (rows → dicts)",
-            lambda: sum(1 for _ in queries.export_rows(Filter(since=now - 86400))),
+            lambda: sum(1 for _ in export_rows(Filter(since=now - 86400))),
         ),
     ]
 
@@ -202,9 +201,7 @@ def bench_writer(path: Path, pricing: PricingTable, count: int, now: float) -> N
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--spread", choices=("local", "uniform"), default="local")

@@ -39,24 +39,46 @@ def request_body() -> dict[str, Any]:
     body = claude_code_body(model="gpt-4o", stream=True)
     call = {"type": "tool_use", "id": "toolu_01", "name": "Tool3", "input": {"param_0": "src/main.py"}}
     result = {"type": "tool_result", "tool_use_id": "toolu_01", "content": "def main():\n    pass\n" * 40}
-    body["messages"] += [{"role": "assistant", "content": [{"type": "text", "text": "Reading it."}, call]},
-                         {"role": "user", "content": [result, {"type": "text", "text": "Explain it."}]}]
+    body["messages"] += [
+        {"role": "assistant", "content": [{"type": "text", "text": "Reading it."}, call]},
+        {"role": "user", "content": [result, {"type": "text", "text": "Explain it."}]},
+    ]
     return body
 
 
 def chat_completion() -> bytes:
-    calls = [{"id": "call_1", "type": "function",
-              "function": {"name": "Tool5", "arguments": orjson.dumps({"param_0": "x" * 200}).decode()}}]
+    calls = [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "Tool5", "arguments": orjson.dumps({"param_0": "x" * 200}).decode()},
+        }
+    ]
     message = {"role": "assistant", "content": "Here is the explanation. " * 60, "tool_calls": calls}
-    return orjson.dumps({"id": "chatcmpl-1", "object": "chat.completion", "created": 1, "model": "gpt-4o",
-                         "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
-                         "usage": {"prompt_tokens": 18000, "completion_tokens": 400,
-                                   "prompt_tokens_details": {"cached_tokens": 16000}}})
+    return orjson.dumps(
+        {
+            "id": "chatcmpl-1",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "gpt-4o",
+            "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+            "usage": {
+                "prompt_tokens": 18000,
+                "completion_tokens": 400,
+                "prompt_tokens_details": {"cached_tokens": 16000},
+            },
+        }
+    )
 
 
 def _frame(delta: dict[str, Any], finish: str | None = None) -> bytes:
-    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o",
-             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    chunk = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+    }
     return b"data: " + orjson.dumps(chunk) + b"\n\n"
 
 
@@ -70,11 +92,9 @@ def stream_bytes() -> list[bytes]:
     reads += [_frame({"content": f"word{n} "}) for n in range(STREAM_TEXT_CHUNKS)]
     head = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "Tool5", "arguments": ""}}
     reads.append(_frame({"tool_calls": [head]}))
-    reads += [_frame({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
-              for piece in _argument_pieces()]
+    reads += [_frame({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}) for piece in _argument_pieces()]
     reads.append(_frame({}, "tool_calls"))
-    usage = {"prompt_tokens": 18000, "completion_tokens": 400,
-             "prompt_tokens_details": {"cached_tokens": 16000}}
+    usage = {"prompt_tokens": 18000, "completion_tokens": 400, "prompt_tokens_details": {"cached_tokens": 16000}}
     reads.append(b"data: " + orjson.dumps({"id": "chatcmpl-1", "choices": [], "usage": usage}) + b"\n\n")
     return [*reads, b"data: [DONE]\n\n"]
 
@@ -124,8 +144,10 @@ def main() -> None:
     response = timed(count, lambda: translate_response(completion, {}))
     stream = timed(count, lambda: loop.run_until_complete(translate_stream(reads, {})))
     loop.close()
-    print(f"request body {len(orjson.dumps(body))} B, {len(body['tools'])} tools; "
-          f"stream {len(reads)} reads; {count} runs each")
+    print(
+        f"request body {len(orjson.dumps(body))} B, {len(body['tools'])} tools; "
+        f"stream {len(reads)} reads; {count} runs each"
+    )
     print(row("request (Anthropic -> chat)", request))
     print(row("response (whole, chat -> Anthropic)", response))
     print(row(f"stream ({len(reads)} chunks)", stream))

@@ -7,6 +7,7 @@ process is reached over HTTP (ProxyClient), so viewer mode behaves exactly like 
 from __future__ import annotations
 
 import asyncio
+import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -22,19 +23,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from cco_tui import dashboard_data as data
-from cco_tui import formatting as fmt
-from cco_tui.context import AppContext
-from cco_tui.exporting import ExportError, default_export_path, format_for, write_export
-from cco_tui.proxy_api import CacheStats, Health, ProxyClient, ProxyUnreachable
-from cco_tui.screens.confirm import ConfirmScreen
 from cco_tui.screens.current_project import CurrentProjectPane
-from cco_tui.screens.export_dialog import ExportScreen
-from cco_tui.screens.help import HelpScreen
+from cco_tui.screens.dialogs.confirm import ConfirmScreen
+from cco_tui.screens.dialogs.export import ExportScreen
+from cco_tui.screens.dialogs.help import HelpScreen
 from cco_tui.screens.machine_wide import MachineWidePane
 from cco_tui.screens.terminal import TerminalPane
-from cco_tui.store.db import open_database
-from cco_tui.view_models import CurrentView, MachineView
+from cco_tui.store.connect import open_database
+from cco_tui.tui import data
+from cco_tui.tui import formatting as fmt
+from cco_tui.tui.context import AppContext
+from cco_tui.tui.exporting import ExportError, default_export_path, format_for, write_export
+from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
+from cco_tui.tui.view_models import CurrentView, MachineView
 
 T = TypeVar("T")
 Clock = Callable[[], float]
@@ -340,3 +341,13 @@ class CcoApp(App[None]):
 def server_summary(health: Health, stats: CacheStats) -> str:
     uptime = fmt.duration(data.seconds(health.uptime_s))
     return f"up {uptime} · {stats.entries:,} cached ({fmt.size(stats.bytes)})"
+
+
+async def run_app(context: AppContext) -> None:
+    """Run the dashboard on the current loop (the runner serves the proxy on the same loop)."""
+    app = CcoApp(context)
+    # Textual turns Ctrl+C into a key; SIGTERM and SIGHUP (terminal closed) must still restore the terminal and
+    # flush the analytics queue, so they exit the app cleanly.
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        asyncio.get_running_loop().add_signal_handler(signum, app.exit)
+    await app.run_async()

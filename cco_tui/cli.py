@@ -15,10 +15,10 @@ import peewee
 import platformdirs
 
 from cco_tui import __version__
-from cco_tui.config_error import ConfigError
+from cco_tui.config.errors import ConfigError
+from cco_tui.config.network import is_loopback_address
+from cco_tui.config.settings import Config, load_config
 from cco_tui.runner import PortInUse, RunOptions, launch
-from cco_tui.server.guards import is_loopback_address
-from cco_tui.settings import Config, load_config
 from cco_tui.store.db import default_db_path
 from cco_tui.store.migrations import SchemaError
 
@@ -95,7 +95,7 @@ EPILOG = "reports: `cco stats --help`, `cco export --help` (they read the databa
 
 def run_report(argv: list[str]) -> int:
     """`cco stats` / `cco export`: imported only when asked for, so starting the proxy stays lean."""
-    from cco_tui.cli_reports import add_report_commands
+    from cco_tui.commands.reports import add_report_commands
 
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
@@ -114,7 +114,7 @@ def default_log_file() -> Path:
 def current_project(explicit: str | None) -> str:
     if explicit:
         return explicit
-    from cco_tui.attribution import project_for_directory
+    from cco_tui.pipeline.attribution import project_for_directory
 
     return project_for_directory(str(Path.cwd()))
 

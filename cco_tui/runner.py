@@ -18,10 +18,11 @@ import httpx
 from hypercorn.asyncio import serve
 from hypercorn.config import Config as HypercornConfig
 
-from cco_tui.logs import setup_headless_logging, setup_tui_logging
+from cco_tui.config.logs import find_memory_handler, setup_headless_logging, setup_tui_logging
+from cco_tui.config.settings import Config
 from cco_tui.server.app import create_app
-from cco_tui.settings import Config
-from cco_tui.store.db import open_database
+from cco_tui.store.connect import open_database
+from cco_tui.tui.context import AppContext
 
 log = logging.getLogger("cco")
 # SIGHUP too: closing the terminal must flush the analytics queue like any other stop, not kill the process.
@@ -121,17 +122,30 @@ async def run_headless(config: Config, options: RunOptions, sock: socket.socket)
 
 
 async def run_tui(config: Config, options: RunOptions, sock: socket.socket | None, viewer: bool) -> int:
-    from cco_tui.tui_launch import run_app  # Textual is imported only here
+    from cco_tui.app import run_app  # Textual is imported only here
 
     server = None if sock is None else Server(config, options, sock)
     if server is not None:
         server.start()
     try:
-        await run_app(config, options, viewer)
+        await run_app(app_context(config, options, viewer))
     finally:
         if server is not None:
             await server.stop()
     return 0
+
+
+def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext:
+    return AppContext(
+        base_url=base_url(options),
+        db_path=options.db_path,
+        project=options.project,
+        config=config,
+        log_handler=find_memory_handler(),
+        log_file=options.log_file,
+        viewer_mode=viewer,
+        refresh_seconds=config.settings.refresh_seconds,
+    )
 
 
 def display_host(host: str) -> str:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from cco_tui.config.settings import load_config
 from cco_tui.server.app import create_app
-from cco_tui.settings import load_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.serve import ThreadedServer, running
 

@@ -237,7 +237,7 @@ def test_unusable_database_is_one_line(tmp_path: Path) -> None:
 
 
 def test_catch_all_route_may_list_its_own_fallback(tmp_path: Path) -> None:
-    from cco_tui.routing import attempt_chain, parse_routes
+    from cco_tui.config.routes import attempt_chain, parse_routes
 
     routes = parse_routes(
         {

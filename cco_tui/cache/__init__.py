@@ -5,8 +5,6 @@ Server-side code: never imports Textual.
 
 from cco_tui.cache.coalesce import Flight, FlightFailed, Follower, InFlight, ResponseHead
 from cco_tui.cache.entry import (
-    JSON_CONTENT_TYPE,
-    SSE_CONTENT_TYPE,
     CacheEntry,
     body_as_json,
     body_as_sse,
@@ -19,8 +17,6 @@ from cco_tui.cache.persist import PersistentTier, Restored, warm
 from cco_tui.cache.store import ResponseCache
 
 __all__ = [
-    "JSON_CONTENT_TYPE",
-    "SSE_CONTENT_TYPE",
     "CacheEntry",
     "Flight",
     "FlightFailed",

@@ -127,9 +127,7 @@ class Flight:
     def __enter__(self) -> Flight:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         self.finish(False)  # no-op after an explicit finish; covers exceptions and cancellation
 
     def _remember(self, chunk: bytes) -> None:

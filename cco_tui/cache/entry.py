@@ -9,10 +9,9 @@ from typing import Any
 
 import orjson
 
-from cco_tui.anthropic_events import message_to_sse, sse_to_message
+from cco_tui.wire import content
+from cco_tui.wire.events import message_to_sse, sse_to_message
 
-SSE_CONTENT_TYPE = "text/event-stream; charset=utf-8"
-JSON_CONTENT_TYPE = "application/json"
 # What an entry costs beyond its body (the dataclass, the cache's slot, key tuple and strings, ordered-dict
 # links, allocator slack), fitted to RSS growth in bench/cache_memory.py; plus its usage dict, per field.
 ENTRY_OVERHEAD = 800
@@ -29,11 +28,11 @@ class CacheEntry:
     model: str  # the model that served it
     created_at: float  # wall-clock seconds, for display and the Age header
     status: int = 200
-    content_type: str = JSON_CONTENT_TYPE
+    content_type: str = content.JSON
 
     @classmethod
     def create(cls, body: bytes, *, is_stream: bool, usage: Mapping[str, Any], model: str) -> CacheEntry:
-        content_type = SSE_CONTENT_TYPE if is_stream else JSON_CONTENT_TYPE
+        content_type = content.SSE if is_stream else content.JSON
         return cls(body, is_stream, dict(usage), model, time.time(), 200, content_type)
 
     @property
@@ -63,5 +62,5 @@ def entry_as_sse(entry: CacheEntry) -> bytes:
 def replay(entry: CacheEntry, *, stream: bool) -> tuple[bytes, str]:
     """The body and content type that answer a request from this entry."""
     if stream:
-        return entry_as_sse(entry), SSE_CONTENT_TYPE
-    return entry_as_json(entry), JSON_CONTENT_TYPE
+        return entry_as_sse(entry), content.SSE
+    return entry_as_json(entry), content.JSON

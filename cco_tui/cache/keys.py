@@ -86,9 +86,7 @@ def credential_scope(headers: Mapping[str, str], secret: bytes, mode: ScopeMode)
     return credential_scope_of(api_key, authorization, secret, mode)
 
 
-def credential_scope_of(
-    api_key: str | None, authorization: str | None, secret: bytes, mode: ScopeMode
-) -> str:
+def credential_scope_of(api_key: str | None, authorization: str | None, secret: bytes, mode: ScopeMode) -> str:
     """`credential_scope` from the two credential header values (for callers holding raw headers)."""
     if mode == SHARED_SCOPE:
         return SHARED_SCOPE

@@ -128,9 +128,7 @@ class PersistentTier:
     def _trim(self) -> None:
         self._delete_expired()
         while self._bytes > self.max_bytes:
-            oldest = self._db.execute(
-                "SELECT scope, key, size FROM entries ORDER BY created_at LIMIT 1"
-            ).fetchone()
+            oldest = self._db.execute("SELECT scope, key, size FROM entries ORDER BY created_at LIMIT 1").fetchone()
             if oldest is None:
                 self._bytes = 0
                 return
@@ -143,9 +141,7 @@ class PersistentTier:
         self._bytes -= sum(size for (size,) in deleted.fetchall())
 
     def _size_of(self, scope: str, key: str) -> int:
-        row = self._db.execute(
-            "SELECT size FROM entries WHERE scope = ? AND key = ?", (scope, key)
-        ).fetchone()
+        row = self._db.execute("SELECT size FROM entries WHERE scope = ? AND key = ?", (scope, key)).fetchone()
         return int(row[0]) if row else 0
 
     def _sum_sizes(self) -> int:
@@ -178,6 +174,4 @@ def warm(cache: ResponseCache, restored: Iterable[Restored]) -> int:
 
 def _entry_of(row: tuple[Any, ...]) -> CacheEntry:
     _, _, body, is_stream, status, content_type, usage, model, created_at, _ = row
-    return CacheEntry(
-        bytes(body), bool(is_stream), orjson.loads(usage), model, created_at, status, content_type
-    )
+    return CacheEntry(bytes(body), bool(is_stream), orjson.loads(usage), model, created_at, status, content_type)

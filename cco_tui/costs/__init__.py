@@ -11,8 +11,8 @@ from cco_tui.costs.pricing import (
     parse_pricing,
     shipped_pricing_path,
 )
-from cco_tui.costs.savings import Costing, price_cache_hit, price_request
-from cco_tui.costs.usage import Usage, usage_from_anthropic, usage_from_openai
+from cco_tui.costs.savings import Costing, price_cache_hit, price_record, price_request
+from cco_tui.costs.usage import Usage, usage_from_anthropic
 
 __all__ = [
     "Costing",
@@ -26,8 +26,8 @@ __all__ = [
     "merge",
     "parse_pricing",
     "price_cache_hit",
+    "price_record",
     "price_request",
     "shipped_pricing_path",
     "usage_from_anthropic",
-    "usage_from_openai",
 ]

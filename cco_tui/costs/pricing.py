@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cco_tui.config_error import ConfigError
+from cco_tui.config.errors import ConfigError
+from cco_tui.config.paths import shipped_config_dir
 from cco_tui.costs.model_ids import without_provider, without_suffixes
 from cco_tui.costs.usage import Usage
-from cco_tui.paths import shipped_config_dir
 
 PER_MILLION = 1_000_000
 # Anthropic's documented multipliers on the input price, used where an entry leaves a cache price out.

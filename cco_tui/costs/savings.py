@@ -51,3 +51,11 @@ def price_cache_hit(table: PricingTable, original_model: str | None, original_us
         return FREE
     original = price_request(table, original_model, original_usage).cost_usd
     return Costing(cost_usd=0.0, saved_cache_usd=original or 0.0)
+
+
+def price_record(table: PricingTable, model: str, usage: Usage, *, hit: bool, original: Usage | None) -> Costing:
+    """The one pricing rule for a recorded request: a cco cache hit is priced from the original answer's
+    usage (it cost nothing and saved that), anything else from its own usage."""
+    if hit:
+        return price_cache_hit(table, model, original or usage)
+    return price_request(table, model, usage)

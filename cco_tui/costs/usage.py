@@ -53,15 +53,3 @@ def usage_from_anthropic(usage_json: Mapping[str, Any]) -> Usage:
         cache_write_1h=one_hour,
         cache_read=_count(usage_json.get("cache_read_input_tokens")),
     )
-
-
-def usage_from_openai(usage_json: Mapping[str, Any]) -> Usage:
-    """OpenAI `usage` → Usage: `prompt_tokens` includes the cached tokens, which bill as cache reads."""
-    details = usage_json.get("prompt_tokens_details")
-    cached = _count(details.get("cached_tokens")) if isinstance(details, Mapping) else 0
-    prompt = _count(usage_json.get("prompt_tokens"))
-    return Usage(
-        input=max(prompt - cached, 0),
-        output=_count(usage_json.get("completion_tokens")),
-        cache_read=min(cached, prompt),
-    )

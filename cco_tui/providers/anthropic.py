@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 
 import orjson
 
-from cco_tui.errors import ProxyError
+from cco_tui.config.routes import Resolved
 from cco_tui.providers.http import Timeouts, Upstream, UpstreamResponse
-from cco_tui.routing import Resolved
-from cco_tui.server.exchange import Incoming, UpstreamReply
-from cco_tui.server.headers import RawHeaders, has_credential, upstream_headers
+from cco_tui.wire.errors import ProxyError
+from cco_tui.wire.headers import RawHeaders, has_credential, upstream_headers
+from cco_tui.wire.types import Incoming, UpstreamReply
 
 
 def upstream_url(endpoint: str, raw_path: bytes, query: bytes) -> str:
@@ -59,13 +59,13 @@ async def reply_from(response: UpstreamResponse, started: float) -> UpstreamRepl
     headers_at = time.perf_counter()
     if response.is_event_stream:
         return UpstreamReply(
-            response.status, response.headers, None, relay(response), started, headers_at, response.aclose
+            response.status, response.headers, None, body_chunks(response), started, headers_at, response.aclose
         )
     body = await response.read()
     return UpstreamReply(response.status, response.headers, body, None, started, headers_at)
 
 
-async def relay(response: UpstreamResponse) -> AsyncIterator[bytes]:
+async def body_chunks(response: UpstreamResponse) -> AsyncIterator[bytes]:
     """Chunks as they arrive; closing this generator (client gone) closes the upstream connection.
 
     A failure after the 200 went out can only be reported in-band: it ends the stream with an `error` event,

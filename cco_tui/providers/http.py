@@ -18,9 +18,10 @@ from dataclasses import dataclass
 import certifi
 import httpcore
 
-from cco_tui.errors import ProxyError
-from cco_tui.server.guards import is_loopback_address
-from cco_tui.server.headers import RawHeaders, header_value
+from cco_tui.config.network import is_loopback_address
+from cco_tui.wire import content
+from cco_tui.wire.errors import ProxyError
+from cco_tui.wire.headers import RawHeaders, header_value
 
 BROKEN = (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, httpcore.ProxyError)
 POOL_OPTIONS = {"max_connections": 200, "max_keepalive_connections": 50, "keepalive_expiry": 60.0}
@@ -46,7 +47,7 @@ class UpstreamResponse:
 
     @property
     def is_event_stream(self) -> bool:
-        return "text/event-stream" in (header_value(self.headers, b"content-type") or "")
+        return content.is_event_stream(header_value(self.headers, b"content-type"))
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as it arrives; transport failures surface as ProxyError (504 or 502)."""

@@ -13,8 +13,7 @@ from typing import Any
 
 import orjson
 
-from cco_tui.anthropic_events import message_to_sse
-from cco_tui.errors import ProxyError
+from cco_tui.config.routes import Resolved
 from cco_tui.providers.http import Timeouts, Upstream, UpstreamResponse
 from cco_tui.providers.openai_translate import (
     ChatStreamTranslator,
@@ -26,13 +25,15 @@ from cco_tui.providers.openai_translate import (
     tool_name_map,
     translate_sse,
 )
-from cco_tui.routing import Resolved
-from cco_tui.server.exchange import Incoming, UpstreamReply
-from cco_tui.server.headers import RawHeaders
+from cco_tui.wire import content
+from cco_tui.wire.errors import ProxyError
+from cco_tui.wire.events import message_to_sse
+from cco_tui.wire.headers import RawHeaders
+from cco_tui.wire.types import Incoming, UpstreamReply
 
-JSON_HEADERS: RawHeaders = [(b"content-type", b"application/json")]
+JSON_HEADERS: RawHeaders = [(b"content-type", content.JSON_BYTES)]
 SSE_HEADERS: RawHeaders = [
-    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"content-type", content.SSE_BYTES),
     (b"cache-control", b"no-cache"),
 ]
 PASSED_BACK = (
@@ -77,7 +78,7 @@ def chat_body(incoming: Incoming, resolved: Resolved) -> bytes:
 
 def auth_headers(key_env: str | None) -> RawHeaders:
     """Only the route's own key: the client's Anthropic credential must never reach another provider."""
-    headers: RawHeaders = [(b"content-type", b"application/json"), (b"accept", b"application/json, text/event-stream")]
+    headers: RawHeaders = [(b"content-type", content.JSON_BYTES), (b"accept", b"application/json, text/event-stream")]
     key = os.environ.get(key_env) if key_env else None
     if key:
         headers.append((b"authorization", b"Bearer " + key.encode("latin-1")))
@@ -96,7 +97,7 @@ async def translate_reply(
             fallback_input_tokens=estimate_input_tokens(payload),
         )
         return UpstreamReply(
-            200, list(SSE_HEADERS), None, relay(response, translator), started, headers_at, response.aclose
+            200, list(SSE_HEADERS), None, translated_chunks(response, translator), started, headers_at, response.aclose
         )
     body = await response.read()
     reply = whole_answer(status, body, payload, resolved, stream)
@@ -126,7 +127,7 @@ def answer_json(status: int, document: dict[str, Any]) -> UpstreamReply:
     return UpstreamReply(status, list(JSON_HEADERS), orjson.dumps(document))
 
 
-async def relay(response: UpstreamResponse, translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
+async def translated_chunks(response: UpstreamResponse, translator: ChatStreamTranslator) -> AsyncIterator[bytes]:
     """Translated events as the upstream's chunks arrive; a broken upstream ends the stream with an error."""
     try:
         async for part in translate_sse(response.chunks(), translator):

@@ -8,8 +8,8 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from cco_tui.formatting import printable
-from cco_tui.view_models import RECENT_COLUMNS, RECENT_RIGHT, Card, CurrentView
+from cco_tui.tui.formatting import printable
+from cco_tui.tui.view_models import RECENT_COLUMNS, RECENT_RIGHT, Card, CurrentView
 from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
 from cco_tui.widgets.rows_table import RowsTable

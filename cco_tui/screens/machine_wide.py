@@ -7,7 +7,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Static
 
-from cco_tui.view_models import (
+from cco_tui.tui.view_models import (
     MODEL_COLUMNS,
     MODEL_RIGHT,
     PROJECT_COLUMNS,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, ClassVar, TypeVar
+from typing import ClassVar, Protocol, TypeVar, cast
 
 from rich.console import RenderableType
 from rich.text import Text
@@ -19,15 +19,27 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, RichLog
 
-from cco_tui import commands
-from cco_tui.context import AppContext
-from cco_tui.formatting import printable
-from cco_tui.proxy_api import ProxyClient
-
-if TYPE_CHECKING:
-    from cco_tui.app import CcoApp
+from cco_tui.tui.context import AppContext
+from cco_tui.tui.formatting import printable
+from cco_tui.tui.proxy_client import ProxyClient
+from cco_tui.tui.terminal import commands
 
 T = TypeVar("T")
+
+
+class AppServices(Protocol):
+    """What the Terminal pane uses of the running CcoApp."""
+
+    context: AppContext
+    proxy: ProxyClient
+
+    def now(self) -> float: ...
+
+    async def ask(self, question: str) -> bool: ...
+
+    async def in_thread(self, call: Callable[[], T]) -> T: ...
+
+
 HISTORY_LIMIT = 500
 PROMPT = "cco> "
 
@@ -104,11 +116,9 @@ class TerminalPane(Vertical):
         return self.query_one("#command-input", CommandInput)
 
     @property
-    def cco_app(self) -> CcoApp:
-        from cco_tui.app import CcoApp
-
-        assert isinstance(self.app, CcoApp)
-        return self.app
+    def cco_app(self) -> AppServices:
+        """The app, seen through what this pane needs of it (the app imports this module, not the reverse)."""
+        return cast(AppServices, self.app)
 
     def on_mount(self) -> None:
         self._loop = asyncio.get_running_loop()

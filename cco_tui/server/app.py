@@ -9,16 +9,17 @@ from quart import Quart, Response, request
 from werkzeug.exceptions import HTTPException
 
 from cco_tui import __version__
-from cco_tui.server.errors import error_response
+from cco_tui.config.network import is_loopback_address
+from cco_tui.config.settings import Config
+from cco_tui.pipeline.guard import make_policy
+from cco_tui.pipeline.intake import new_request_id
+from cco_tui.server.error_response import error_response
 from cco_tui.server.front import ProxyFront
-from cco_tui.server.guards import is_loopback_address, make_policy
-from cco_tui.server.headers import http_date
-from cco_tui.server.intake import new_request_id
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
-from cco_tui.server.types import ASGIApp
-from cco_tui.settings import Config
+from cco_tui.wire.asgi import ASGIApp
+from cco_tui.wire.headers import http_date
 
 
 def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Quart:

@@ -6,8 +6,8 @@ response that does not name its origin.
 
 from __future__ import annotations
 
-from cco_tui.server.exchange import Outgoing
-from cco_tui.server.headers import RawHeaders
+from cco_tui.wire.headers import RawHeaders
+from cco_tui.wire.types import Outgoing
 
 EXPOSED = b"request-id, retry-after, x-cco-request-id, x-cco-overhead-ms, x-cco-cache, x-cco-served-model"
 

@@ -13,15 +13,15 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from cco_tui.errors import ProxyError
+from cco_tui.pipeline.exchange import Exchange, error_outgoing
+from cco_tui.pipeline.intake import ClientGone, new_request_id, read_incoming
+from cco_tui.pipeline.relay import WatchedStream
 from cco_tui.server.cors import allow_headers, preflight
-from cco_tui.server.exchange import Incoming, Outgoing, close_quietly
-from cco_tui.server.headers import header_value, with_date
-from cco_tui.server.intake import ClientGone, new_request_id, read_incoming
-from cco_tui.server.proxy import Exchange, error_outgoing
-from cco_tui.server.relay import WatchedStream
 from cco_tui.server.state import ServerState
-from cco_tui.server.types import ASGIApp, Receive, Scope, Send
+from cco_tui.wire.asgi import ASGIApp, Receive, Scope, Send
+from cco_tui.wire.errors import ProxyError
+from cco_tui.wire.headers import header_value, with_date
+from cco_tui.wire.types import Incoming, Outgoing, close_quietly
 
 log = logging.getLogger("cco.server")
 
@@ -142,7 +142,7 @@ async def stream_until_disconnect(chunks: AsyncIterator[bytes], send: Send, gone
         pump.cancel()
         results = await asyncio.gather(pump, return_exceptions=True)
     if isinstance(results[0], Exception):
-        log.error("stream relay failed: %r", results[0])
+        log.error("sending the stream to the client failed: %r", results[0])
 
 
 async def send_chunks(chunks: AsyncIterator[bytes], send: Send) -> None:

@@ -15,14 +15,14 @@ from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.keys import new_scope_secret
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
-from cco_tui.errors import ProxyError
+from cco_tui.config.settings import Config
+from cco_tui.pipeline.guard import AccessPolicy
+from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
-from cco_tui.server.guards import AccessPolicy
 from cco_tui.server.metrics import Metrics
-from cco_tui.server.recording import SessionProjects, rejected_record
-from cco_tui.settings import Config
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.writer import RecordWriter
+from cco_tui.wire.errors import ProxyError
 
 log = logging.getLogger("cco.server")
 

@@ -16,9 +16,10 @@ from quart import Blueprint, Response, request
 
 from cco_tui.server.threaded_stream import stream_from_thread
 from cco_tui.store import queries
-from cco_tui.store.db import open_database
-from cco_tui.store.export import CONTENT_TYPES, EXPORT_FORMATS, encode_export
+from cco_tui.store.connect import open_database
+from cco_tui.store.export import CONTENT_TYPES, EXPORT_FORMATS, encode_export, export_rows
 from cco_tui.store.timespec import parse_time
+from cco_tui.wire import content
 
 MAX_LIMIT = 1000
 DEFAULT_LIMIT = 50
@@ -82,7 +83,7 @@ async def export() -> Response:
     """Streamed: rows are read and encoded in a thread, chunk by chunk, never held whole."""
     fmt = choice(request.args, "format", EXPORT_FORMATS)
     f = parse_filter(request.args)
-    chunks = stream_from_thread(lambda: encode_export(queries.export_rows(f), fmt))
+    chunks = stream_from_thread(lambda: encode_export(export_rows(f), fmt))
     disposition = f'attachment; filename="cco-export.{fmt}"'
     return Response(chunks, content_type=CONTENT_TYPES[fmt], headers={"content-disposition": disposition})
 
@@ -121,7 +122,7 @@ def parse_limit(text: str | None) -> int:
 
 
 def json_response(payload: object, status: int = 200) -> Response:
-    return Response(orjson.dumps(payload), status=status, content_type="application/json")
+    return Response(orjson.dumps(payload), status=status, content_type=content.JSON)
 
 
 def invalid_request(message: str) -> Response:

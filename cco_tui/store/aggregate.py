@@ -40,9 +40,7 @@ class Filter:
     until: float | None = None  # epoch seconds, exclusive
 
 
-def sums(
-    f: Filter, group: GroupBy | None = None, levels: Sequence[Level] = SUM_LEVELS
-) -> dict[Any, Measures]:
+def sums(f: Filter, group: GroupBy | None = None, levels: Sequence[Level] = SUM_LEVELS) -> dict[Any, Measures]:
     """Measures per group key (key None without grouping); groups with no requests are absent."""
     result: dict[Any, Measures] = {}
     for segment in cover(f.since, f.until, levels):
@@ -54,9 +52,7 @@ def sums(
     return result
 
 
-def histograms(
-    f: Filter, group: Literal["model", "project", "provider"] | None = None
-) -> dict[Any, Histogram]:
+def histograms(f: Filter, group: Literal["model", "project", "provider"] | None = None) -> dict[Any, Histogram]:
     """Latency bucket → count per group key (key None without grouping)."""
     result: dict[Any, Histogram] = {}
     for segment in cover(f.since, f.until, LATENCY_LEVELS):
@@ -89,11 +85,7 @@ def _histogram_query(segment: Segment, project: str | None, group: str | None) -
     if key is not None:
         conditions.append(latency.key == key)
     keys = [latency.key] if group else []
-    return (
-        latency.select(*keys, latency.bucket, fn.SUM(latency.n))
-        .where(*conditions)
-        .group_by(*keys, latency.bucket)
-    )
+    return latency.select(*keys, latency.bucket, fn.SUM(latency.n)).where(*conditions).group_by(*keys, latency.bucket)
 
 
 def _raw_histogram_query(segment: Segment, project: str | None, group: str | None) -> Select:
@@ -102,9 +94,7 @@ def _raw_histogram_query(segment: Segment, project: str | None, group: str | Non
     if project is not None:
         conditions.append(r.project == project)
     keys = [getattr(r, group)] if group else []
-    return (
-        r.select(*keys, r.latency_bucket, fn.COUNT(r.id)).where(*conditions).group_by(*keys, r.latency_bucket)
-    )
+    return r.select(*keys, r.latency_bucket, fn.COUNT(r.id)).where(*conditions).group_by(*keys, r.latency_bucket)
 
 
 def _histogram_slice(project: str | None, group: str | None) -> tuple[str, str, str | None]:
@@ -122,9 +112,7 @@ def _group_column(source: type[RequestRow | Rollup], group: GroupBy) -> Node:
     return raw_period(HOUR.seconds) if issubclass(source, RequestRow) else source.period
 
 
-def _time_conditions(
-    source: type[RequestRow | Rollup | LatencyHistogram], segment: Segment
-) -> list[Expression]:
+def _time_conditions(source: type[RequestRow | Rollup | LatencyHistogram], segment: Segment) -> list[Expression]:
     time = source.ts if issubclass(source, RequestRow) else source.period
     conditions: list[Expression] = []
     if segment.lo is not None:

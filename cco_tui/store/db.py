@@ -25,7 +25,7 @@ PRAGMAS: dict[str, object] = {
 }
 
 database = SqliteDatabase(None)  # bound by open_database(); the models use it
-_bind_lock = threading.Lock()
+bind_lock = threading.Lock()
 
 
 def default_db_path() -> Path:
@@ -53,17 +53,3 @@ def upsert_sql(table: str, columns: Sequence[str], conflict: Sequence[str] = (),
     """INSERT of one row of `columns` (for executemany), adding to an existing row on a `conflict` key."""
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     return f"{sql} ON CONFLICT ({', '.join(conflict)}) DO UPDATE SET {update}" if conflict else sql
-
-
-def open_database(path: Path | str) -> SqliteDatabase:
-    """Bind the shared database to `path` (idempotent) and bring its schema up to date. Blocking."""
-    from cco_tui.store.migrations import migrate  # migrations use the models, which use `database`
-
-    target = Path(path).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with _bind_lock:
-        if database.database != str(target):
-            database.init(str(target), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_S)
-    with database.connection_context():
-        migrate(database)
-    return database

@@ -4,13 +4,79 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from itertools import islice
 from typing import Any, Literal
 
 import orjson
 
-from cco_tui.store.queries import EXPORT_COLUMNS
+from cco_tui.store.aggregate import Filter
+from cco_tui.store.db import database
+from cco_tui.store.models import RequestRow
+
+# Columns of `cco export` (CSV header order, JSON object keys). Times are epoch seconds and ISO 8601 UTC.
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "request_id",
+    "time",
+    "ts",
+    "project",
+    "project_path",
+    "session_id",
+    "client",
+    "endpoint",
+    "requested_model",
+    "served_model",
+    "provider",
+    "stream",
+    "status",
+    "error_type",
+    "input_tokens",
+    "output_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "cache_read_tokens",
+    "cost_usd",
+    "unpriced",
+    "saved_cache_usd",
+    "saved_local_usd",
+    "saved_prompt_cache_usd",
+    "cache_status",
+    "attempts",
+    "latency_ms",
+    "ttfb_ms",
+    "upstream_ms",
+    "overhead_ms",
+    "request_bytes",
+    "response_bytes",
+)
+
+
+def export_rows(f: Filter | None = None) -> Iterator[dict[str, Any]]:
+    """Request rows in the range, oldest first, keyed by EXPORT_COLUMNS. Consume it in a single thread."""
+    f = f or Filter()
+    r = RequestRow
+    query = r.select().order_by(r.ts, r.id)
+    conditions = [
+        *([r.ts >= f.since] if f.since is not None else []),
+        *([r.ts < f.until] if f.until is not None else []),
+        *([r.project == f.project] if f.project is not None else []),
+    ]
+    if conditions:
+        query = query.where(*conditions)
+    columns = [field.name for field in query.selected_columns]
+    with database.connection_context():
+        for values in query.tuples().iterator():
+            yield _export_row(dict(zip(columns, values, strict=True)))
+
+
+def _export_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = {name: row.get(name) for name in EXPORT_COLUMNS}
+    out["time"] = datetime.fromtimestamp(row["ts"], tz=UTC).isoformat(timespec="milliseconds")
+    out["stream"] = bool(row["stream"])
+    out["unpriced"] = bool(row["unpriced"])
+    return out
+
 
 ExportFormat = Literal["csv", "json"]
 EXPORT_FORMATS: tuple[ExportFormat, ...] = ("csv", "json")

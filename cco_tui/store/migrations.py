@@ -139,9 +139,7 @@ def migrate(db: SqliteDatabase, target: int = SCHEMA_VERSION) -> int:
     with db.atomic("IMMEDIATE"):  # two processes starting at once: the second waits, then sees it done
         version = schema_version(db)
         if version > SCHEMA_VERSION:
-            raise SchemaError(
-                f"{db.database}: schema version {version} is newer than this cco ({SCHEMA_VERSION})"
-            )
+            raise SchemaError(f"{db.database}: schema version {version} is newer than this cco ({SCHEMA_VERSION})")
         for step in MIGRATIONS[version:target]:
             step(db)
         run_sql(db, f"PRAGMA user_version = {max(version, target)}")

@@ -7,10 +7,9 @@ thread worker). Each call opens and closes its own connection. open_database() m
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from cco_tui.store.aggregate import HOURLY_LEVELS, Filter, Histogram, histograms, sums
 from cco_tui.store.db import database
@@ -20,7 +19,6 @@ from cco_tui.store.rollup import Measures, empty_measures
 from cco_tui.store.timeseries import fold_buckets
 
 __all__ = [
-    "EXPORT_COLUMNS",
     "Bucket",
     "BurnRate",
     "Filter",
@@ -30,7 +28,6 @@ __all__ = [
     "Totals",
     "breakdown",
     "burn_rate",
-    "export_rows",
     "projects",
     "recent",
     "timeseries",
@@ -41,42 +38,6 @@ BucketSize = Literal["hour", "day"]
 Dimension = Literal["model", "project", "provider"]
 DIMENSIONS: tuple[Dimension, ...] = ("model", "project", "provider")
 BUCKET_SIZES: tuple[BucketSize, ...] = ("hour", "day")
-
-# Columns of `cco export` (CSV header order, JSON object keys). Times are epoch seconds and ISO 8601 UTC.
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "request_id",
-    "time",
-    "ts",
-    "project",
-    "project_path",
-    "session_id",
-    "client",
-    "endpoint",
-    "requested_model",
-    "served_model",
-    "provider",
-    "stream",
-    "status",
-    "error_type",
-    "input_tokens",
-    "output_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "cache_read_tokens",
-    "cost_usd",
-    "unpriced",
-    "saved_cache_usd",
-    "saved_local_usd",
-    "saved_prompt_cache_usd",
-    "cache_status",
-    "attempts",
-    "latency_ms",
-    "ttfb_ms",
-    "upstream_ms",
-    "overhead_ms",
-    "request_bytes",
-    "response_bytes",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,24 +221,6 @@ def burn_rate(project: str | None = None, now: float | None = None) -> BurnRate:
     )
 
 
-def export_rows(f: Filter | None = None) -> Iterator[dict[str, Any]]:
-    """Request rows in the range, oldest first, keyed by EXPORT_COLUMNS. Consume it in a single thread."""
-    f = f or Filter()
-    r = RequestRow
-    query = r.select().order_by(r.ts, r.id)
-    conditions = [
-        *([r.ts >= f.since] if f.since is not None else []),
-        *([r.ts < f.until] if f.until is not None else []),
-        *([r.project == f.project] if f.project is not None else []),
-    ]
-    if conditions:
-        query = query.where(*conditions)
-    columns = [field.name for field in query.selected_columns]
-    with database.connection_context():
-        for values in query.tuples().iterator():
-            yield _export_row(dict(zip(columns, values, strict=True)))
-
-
 def _totals(m: Measures, histogram: Histogram) -> Totals:
     return Totals(
         requests=int(m["requests"]),
@@ -382,14 +325,6 @@ def _recent(row: RequestRow) -> RecentRequest:
         latency_ms=row.latency_ms,
         ttfb_ms=row.ttfb_ms,
     )
-
-
-def _export_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    out = {name: row.get(name) for name in EXPORT_COLUMNS}
-    out["time"] = datetime.fromtimestamp(row["ts"], tz=UTC).isoformat(timespec="milliseconds")
-    out["stream"] = bool(row["stream"])
-    out["unpriced"] = bool(row["unpriced"])
-    return out
 
 
 def _local_day(now: float) -> tuple[float, float]:

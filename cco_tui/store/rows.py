@@ -8,7 +8,7 @@ from typing import Any
 from peewee import SqliteDatabase
 
 from cco_tui.costs.pricing import PricingTable
-from cco_tui.costs.savings import Costing, price_cache_hit, price_request
+from cco_tui.costs.savings import Costing, price_record
 from cco_tui.store.db import run_many, upsert_sql
 from cco_tui.store.latency import latency_bucket
 from cco_tui.store.record import RequestRecord
@@ -43,11 +43,10 @@ _COPIED = (
 )
 
 
-def price_record(pricing: PricingTable, record: RequestRecord) -> Costing:
-    """A cco cache hit is priced from the original answer; anything else from its own usage."""
-    if record.cache_status == "hit":
-        return price_cache_hit(pricing, record.model, record.original_usage or record.usage)
-    return price_request(pricing, record.model, record.usage)
+def costing_of(pricing: PricingTable, record: RequestRecord) -> Costing:
+    """The record's cost and savings, by costs/' one rule for recorded requests."""
+    hit = record.cache_status == "hit"
+    return price_record(pricing, record.model, record.usage, hit=hit, original=record.original_usage)
 
 
 _DERIVED = (

@@ -58,6 +58,4 @@ def _days(first: float, last: float) -> list[float]:
     count = (end - start).days + 1
     if not 0 < count <= MAX_BUCKETS:
         return []
-    return [
-        datetime.combine(start + timedelta(days=i), datetime.min.time()).timestamp() for i in range(count)
-    ]
+    return [datetime.combine(start + timedelta(days=i), datetime.min.time()).timestamp() for i in range(count)]

@@ -24,7 +24,7 @@ from cco_tui.store.db import new_database
 from cco_tui.store.migrations import migrate
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.rollup import add_to_rollups
-from cco_tui.store.rows import insert_requests, price_record, request_row
+from cco_tui.store.rows import costing_of, insert_requests, request_row
 
 log = logging.getLogger(__name__)
 
@@ -103,9 +103,7 @@ class RecordWriter:
             if should_log:
                 self._last_drop_log = now
         if should_log:
-            log.warning(
-                "analytics queue full: %d request records dropped so far (database too slow?)", dropped
-            )
+            log.warning("analytics queue full: %d request records dropped so far (database too slow?)", dropped)
 
     def _run(self) -> None:
         db = new_database(self._db_path)
@@ -114,9 +112,7 @@ class RecordWriter:
             migrate(db)
             self._drain(db)
         except Exception:
-            log.exception(
-                "analytics writer stopped: request records are no longer saved to %s", self._db_path
-            )
+            log.exception("analytics writer stopped: request records are no longer saved to %s", self._db_path)
         finally:
             db.close()
 
@@ -157,7 +153,7 @@ class RecordWriter:
         self._observe(priced)
 
     def _price(self, record: RequestRecord) -> Costing:
-        costing = price_record(self._pricing, record)
+        costing = costing_of(self._pricing, record)
         if costing.unpriced and record.model not in self._unpriced_models:
             self._unpriced_models.add(record.model)
             log.warning("no price for model %r: its requests are recorded as unpriced", record.model)

@@ -7,8 +7,8 @@ from rich.text import Text
 from textual.app import RenderResult
 from textual.widget import Widget
 
-from cco_tui.formatting import printable
-from cco_tui.view_models import Chart
+from cco_tui.tui.formatting import printable
+from cco_tui.tui.view_models import Chart
 
 BAR_COLOR = "cyan"
 

@@ -14,8 +14,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from cco_tui.formatting import printable, shorten
-from cco_tui.view_models import Chart
+from cco_tui.tui.formatting import printable, shorten
+from cco_tui.tui.view_models import Chart
 
 ChartKind = Literal["bar", "stacked", "grouped", "line"]
 # Fixed colours per series position keep charts recognisable across refreshes and themes.

@@ -6,8 +6,8 @@ from rich.text import Text
 from textual.content import Content
 from textual.widgets import Static
 
-from cco_tui.formatting import printable
-from cco_tui.view_models import Card
+from cco_tui.tui.formatting import printable
+from cco_tui.tui.view_models import Card
 
 
 class MetricCard(Static):

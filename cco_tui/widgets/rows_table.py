@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widgets import DataTable
 
-from cco_tui.formatting import printable
+from cco_tui.tui.formatting import printable
 
 
 class RowsTable(DataTable[str | Text]):

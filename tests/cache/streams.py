@@ -95,9 +95,7 @@ TOOL_STREAM = sse(
     block_start(0, {"type": "text", "text": ""}),
     delta(0, type="text_delta", text="Okay, let's check the weather."),
     block_stop(0),
-    block_start(
-        1, {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {}}
-    ),
+    block_start(1, {"type": "tool_use", "id": "toolu_01T1x1fJ34qAmk2tNTrN7Up6", "name": "get_weather", "input": {}}),
     delta(1, type="input_json_delta", partial_json=""),
     delta(1, type="input_json_delta", partial_json='{"location": "San Fra'),
     PING,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cco_tui.anthropic_events import MessageAccumulator, sse_to_message
-from cco_tui.sse import SSEParser
+from cco_tui.wire.events import MessageAccumulator, sse_to_message
+from cco_tui.wire.sse import SSEParser
 from tests.cache import streams
 from tests.cache.streams import sse
 
@@ -90,9 +90,7 @@ def test_error_event_means_not_completed() -> None:
 
 
 def test_error_event_after_message_stop_still_means_not_completed() -> None:
-    accumulator = fed_by_bytes(
-        streams.TEXT_STREAM + sse(("error", {"type": "error", "error": {"type": "api_error"}}))
-    )
+    accumulator = fed_by_bytes(streams.TEXT_STREAM + sse(("error", {"type": "error", "error": {"type": "api_error"}})))
     assert not accumulator.completed
 
 

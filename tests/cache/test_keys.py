@@ -32,10 +32,7 @@ def claude_code_body(session: str = "a1b2") -> dict[str, Any]:
             {"type": "text", "text": "Primary working directory: /w", "cache_control": {"type": "ephemeral"}},
         ],
         "messages": [{"role": "user", "content": [{"type": "text", "text": "say hello"}]}],
-        "tools": [
-            {"name": f"Tool{i}", "description": "d" * 200, "input_schema": {"type": "object"}}
-            for i in range(3)
-        ],
+        "tools": [{"name": f"Tool{i}", "description": "d" * 200, "input_schema": {"type": "object"}} for i in range(3)],
         "metadata": {"user_id": json.dumps({"device_id": "dev", "session_id": session})},
         "thinking": {"type": "adaptive"},
     }

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from cco_tui.anthropic_events import sse_to_message
 from cco_tui.cache.entry import CacheEntry, entry_as_json
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
+from cco_tui.wire.events import sse_to_message
 from tests.cache import streams
 
 
@@ -112,9 +112,7 @@ def test_entries_from_another_key_format_are_dropped(tmp_path: Path) -> None:
 async def test_usable_from_worker_threads(tmp_path: Path) -> None:
     clock = Clock()
     store = tier(tmp_path, clock)
-    await asyncio.gather(
-        *(asyncio.to_thread(store.save, "s", f"k{i}", stream_entry(clock.now)) for i in range(20))
-    )
+    await asyncio.gather(*(asyncio.to_thread(store.save, "s", f"k{i}", stream_entry(clock.now)) for i in range(20)))
     assert len(await asyncio.to_thread(store.load)) == 20
 
 

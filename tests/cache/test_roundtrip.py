@@ -8,8 +8,8 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cco_tui.anthropic_events import message_to_sse, sse_to_message
-from cco_tui.sse import SSEParser
+from cco_tui.wire.events import message_to_sse, sse_to_message
+from cco_tui.wire.sse import SSEParser
 from tests.cache import streams
 
 
@@ -50,9 +50,7 @@ def test_tool_input_and_thinking_are_sent_as_deltas() -> None:
     tool = {"type": "tool_use", "id": "toolu_1", "name": "Bash", "input": {"command": "ls -la"}}
     thinking = {"type": "thinking", "thinking": "hmm", "signature": "sig=="}
     message = {**sse_to_message(streams.TEXT_STREAM), "content": [thinking, tool]}
-    deltas = [
-        data["delta"] for name, data in events_of(message_to_sse(message)) if name == "content_block_delta"
-    ]
+    deltas = [data["delta"] for name, data in events_of(message_to_sse(message)) if name == "content_block_delta"]
     assert deltas == [
         {"type": "thinking_delta", "thinking": "hmm"},
         {"type": "signature_delta", "signature": "sig=="},

@@ -10,8 +10,8 @@ import orjson
 import pytest
 from quart import Quart, Response, request
 
-from cco_tui.anthropic_events import sse_to_message
 from cco_tui.cache.entry import CacheEntry, replay
+from cco_tui.wire.events import sse_to_message
 from tests.cache import streams
 from tests.fakes.serve import ThreadedServer, running
 
@@ -77,9 +77,7 @@ def test_sdk_reads_the_entry_as_json(server: ThreadedServer, case: str) -> None:
     form, raw = CASES[case]
     entry, original = form(raw)
     ENTRIES[case] = entry
-    reply = client_for(server).messages.create(
-        model=case, max_tokens=100, messages=[{"role": "user", "content": "hi"}]
-    )
+    reply = client_for(server).messages.create(model=case, max_tokens=100, messages=[{"role": "user", "content": "hi"}])
     assert sdk_view(reply) == expected_view(original)
     assert reply.model == original["model"] and reply.id == original["id"]
 

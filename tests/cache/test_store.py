@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 import orjson
 
-from cco_tui.anthropic_events import sse_to_message
 from cco_tui.cache.entry import CacheEntry, entry_as_json, entry_as_sse
 from cco_tui.cache.store import ResponseCache
+from cco_tui.wire.events import sse_to_message
 from tests.cache import streams
 
 
@@ -23,9 +23,7 @@ class Clock:
 
 
 def entry(size: int = 2000, tag: bytes = b"x") -> CacheEntry:
-    return CacheEntry.create(
-        tag * size, is_stream=False, usage={"input_tokens": 1, "output_tokens": 2}, model="m"
-    )
+    return CacheEntry.create(tag * size, is_stream=False, usage={"input_tokens": 1, "output_tokens": 2}, model="m")
 
 
 def charge(scope: str, key: str, item: CacheEntry) -> int:
@@ -212,9 +210,7 @@ def test_adapts_towards_lru_when_only_recency_matters() -> None:
 
 def test_a_stream_entry_answers_as_json_with_the_same_content_and_usage() -> None:
     message = sse_to_message(streams.TOOL_STREAM)
-    item = CacheEntry.create(
-        streams.TOOL_STREAM, is_stream=True, usage=message["usage"], model=message["model"]
-    )
+    item = CacheEntry.create(streams.TOOL_STREAM, is_stream=True, usage=message["usage"], model=message["model"])
     assert entry_as_sse(item) == streams.TOOL_STREAM  # the original bytes, replayed as they were
     as_json = orjson.loads(entry_as_json(item))
     assert as_json == message and as_json["usage"] == item.usage

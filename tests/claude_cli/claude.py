@@ -26,9 +26,7 @@ def claude_binary() -> str:
             return candidate
     if os.environ.get("CI"):
         pytest.fail("the Claude Code CLI is not installed (run .ci/run, which installs it under tools/)")
-    pytest.skip(
-        "the Claude Code CLI is not installed; `npm install --prefix tools @anthropic-ai/claude-code`"
-    )
+    pytest.skip("the Claude Code CLI is not installed; `npm install --prefix tools @anthropic-ai/claude-code`")
 
 
 def run_claude(

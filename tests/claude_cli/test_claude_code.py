@@ -26,10 +26,7 @@ def cco_process(config_dir: Path, tmp_path: Path) -> Iterator[CcoProcess]:
 
 def tool_results(received: Received) -> list[dict[str, Any]]:
     blocks = [
-        block
-        for msg in received.json()["messages"]
-        if isinstance(msg.get("content"), list)
-        for block in msg["content"]
+        block for msg in received.json()["messages"] if isinstance(msg.get("content"), list) for block in msg["content"]
     ]
     return [block for block in blocks if block.get("type") == "tool_result"]
 
@@ -49,9 +46,7 @@ def bash_then_text(received: Received) -> Reply:
     return Reply(events=stream_events(message(text=f"The tool printed: {output}")))
 
 
-def test_print_mode_answer_comes_through(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
-) -> None:
+def test_print_mode_answer_comes_through(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
     result = run_json(cco_process.url, tmp_path, tmp_path / "home", "say hello")
     assert result["result"] == "Hello from the fake upstream."
     assert result["is_error"] is False
@@ -65,9 +60,7 @@ def test_print_mode_answer_comes_through(
 
 def test_tool_round_trip(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
     fake.responder = bash_then_text
-    result = run_json(
-        cco_process.url, tmp_path, tmp_path / "home", "run the marker command", "--allowedTools", "Bash"
-    )
+    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "run the marker command", "--allowedTools", "Bash")
     assert TOOL_MARKER in result["result"]
     assert fake.count() >= 2
     returned = [r for r in fake.received if r.path == "/v1/messages" and tool_results(r)]
@@ -75,9 +68,7 @@ def test_tool_round_trip(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path:
     assert TOOL_MARKER in json.dumps(tool_results(returned[-1])[-1]["content"])
 
 
-def test_upstream_overload_is_reported_not_hung(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
-) -> None:
+def test_upstream_overload_is_reported_not_hung(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
     body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     fake.responder = lambda received: Reply(status=529, body=body, headers={"request-id": "req_overloaded"})
     result = run_claude(cco_process.url, tmp_path, tmp_path / "home", "-p", "hello", timeout=240)
@@ -85,9 +76,7 @@ def test_upstream_overload_is_reported_not_hung(
     assert "overloaded" in (result.stdout + result.stderr).lower()
 
 
-def test_second_identical_run_is_a_cache_hit(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
-) -> None:
+def test_second_identical_run_is_a_cache_hit(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
     work = tmp_path / "project"
     work.mkdir()
     first = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?")
@@ -104,12 +93,8 @@ def test_claude_code_on_gpt_4o_completes_a_tool_round_trip(tmp_path: Path, fake_
     from tests.fakes.openai_upstream import FakeOpenAI, ToolCall, text_reply, tool_reply
     from tests.fakes.serve import running
 
-    marker_call = ToolCall(
-        "Bash", json.dumps({"command": f"echo {TOOL_MARKER}", "description": "marker"}), "call_7"
-    )
-    fake_openai = FakeOpenAI().then(
-        tool_reply(marker_call, fragment_chars=6), text_reply("GPT saw the marker.")
-    )
+    marker_call = ToolCall("Bash", json.dumps({"command": f"echo {TOOL_MARKER}", "description": "marker"}), "call_7")
+    fake_openai = FakeOpenAI().then(tool_reply(marker_call, fragment_chars=6), text_reply("GPT saw the marker."))
     with running(fake_openai) as openai_server:
         routes = [
             {

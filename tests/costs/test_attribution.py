@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 
-from cco_tui.attribution import project_for_directory, project_from_request, working_directory
+from cco_tui.pipeline.attribution import project_for_directory, project_from_request, working_directory
 
 NEW_FORM = "You are Claude Code.\n\nEnv:\n - Primary working directory: {path}\n - Is a git repo: true\n"
-OLD_FORM = (
-    "Some preamble\n<env>\nWorking directory: {path}\nIs directory a git repo: No\nPlatform: linux\n</env>\n"
-)
+OLD_FORM = "Some preamble\n<env>\nWorking directory: {path}\nIs directory a git repo: No\nPlatform: linux\n</env>\n"
 
 
 def _git_init(path: Path) -> Path:
@@ -68,9 +66,7 @@ def test_role_system_message_inside_messages(tmp_path: Path) -> None:
 
 def test_user_message_text_block_and_string(tmp_path: Path) -> None:
     repo = _git_init(tmp_path / "mobile")
-    block = [
-        {"type": "text", "text": "<system-reminder>" + OLD_FORM.format(path=repo) + "</system-reminder>"}
-    ]
+    block = [{"type": "text", "text": "<system-reminder>" + OLD_FORM.format(path=repo) + "</system-reminder>"}]
     as_string = OLD_FORM.format(path=repo)
     assert project_from_request({}, _body(messages=[{"role": "user", "content": block}]))[0] == "mobile"
     assert project_from_request({}, _body(messages=[{"role": "user", "content": as_string}]))[0] == "mobile"
@@ -109,9 +105,7 @@ def test_paths_not_on_this_machine_use_the_last_component(path: str, name: str) 
 
 
 def test_no_hint_at_all_is_default() -> None:
-    assert project_from_request(
-        {}, _body(system="be brief", messages=[{"role": "user", "content": "hi"}])
-    ) == (
+    assert project_from_request({}, _body(system="be brief", messages=[{"role": "user", "content": "hi"}])) == (
         "default",
         None,
     )

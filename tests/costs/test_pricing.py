@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cco_tui.config_error import ConfigError
+from cco_tui.config.errors import ConfigError
 from cco_tui.costs import (
     PricingTable,
     Usage,
@@ -74,9 +74,7 @@ def test_cost_of_each_usage_mix(table: PricingTable, model: str, usage: Usage, e
 def test_long_context_tier_bills_the_whole_request_at_the_higher_rates(table: PricingTable) -> None:
     under = Usage(input=200_000, output=1000)
     over = Usage(input=150_000, cache_read=60_000, output=1000)  # the threshold counts cached tokens too
-    assert price_request(table, "claude-sonnet-4-5", under).cost_usd == pytest.approx(
-        (200_000 * 3 + 1000 * 15) / M
-    )
+    assert price_request(table, "claude-sonnet-4-5", under).cost_usd == pytest.approx((200_000 * 3 + 1000 * 15) / M)
     expected = (150_000 * 6 + 60_000 * 0.6 + 1000 * 22.5) / M
     assert price_request(table, "claude-sonnet-4-5", over).cost_usd == pytest.approx(expected)
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cco_tui.costs import Usage, usage_from_anthropic, usage_from_openai
+from cco_tui.costs import Usage, usage_from_anthropic
+from cco_tui.providers.openai_translate.usage import anthropic_usage
 
 
 def test_anthropic_usage_with_the_cache_creation_split() -> None:
@@ -33,7 +34,17 @@ def test_nulls_and_junk_count_as_zero() -> None:
 
 
 def test_openai_prompt_tokens_include_the_cached_ones() -> None:
-    usage = usage_from_openai(
-        {"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 600}}
+    """One conversion: the translator turns OpenAI usage into Anthropic usage, which the cost engine prices."""
+    usage = usage_from_anthropic(
+        anthropic_usage(
+            {"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 600}}
+        )
     )
     assert usage == Usage(input=400, output=50, cache_read=600)
+
+
+def test_deepseek_style_cache_hits_are_cache_reads() -> None:
+    usage = usage_from_anthropic(
+        anthropic_usage({"prompt_tokens": 1000, "completion_tokens": 5, "prompt_cache_hit_tokens": 700})
+    )
+    assert usage == Usage(input=300, output=5, cache_read=700)

@@ -30,9 +30,7 @@ def _events(model: str, usage: dict[str, Any]) -> list[str]:
     stop = {"stop_reason": "end_turn", "stop_sequence": None}
     return [
         _event("message_start", {"type": "message_start", "message": message}),
-        _event(
-            "content_block_start", {"type": "content_block_start", "index": 0, "content_block": text_block}
-        ),
+        _event("content_block_start", {"type": "content_block_start", "index": 0, "content_block": text_block}),
         _event("content_block_delta", {"type": "content_block_delta", "index": 0, "delta": text_delta}),
         _event("content_block_stop", {"type": "content_block_stop", "index": 0}),
         _event("message_delta", {"type": "message_delta", "usage": usage, "delta": stop}),

@@ -71,8 +71,9 @@ def tool_reply(*calls: ToolCall, text: str = "", **options: Any) -> Reply:
     return Reply(text=text, tool_calls=list(calls), **options)
 
 
-def error_reply(status: int, message: str, error_type: str = "invalid_request_error",
-                headers: dict[str, str] | None = None) -> Reply:
+def error_reply(
+    status: int, message: str, error_type: str = "invalid_request_error", headers: dict[str, str] | None = None
+) -> Reply:
     body = {"error": {"message": message, "type": error_type, "param": None, "code": None}}
     return Reply(status=status, error=body, headers=headers or {})
 
@@ -127,8 +128,12 @@ class FakeOpenAI:
             include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
             chunks = stream_chunks(reply, body.get("model", ""), completion_id, include_usage)
             return _sse_response(_chunk_frames(chunks), reply)
-        return Response(json.dumps(completion(reply, body.get("model", ""), completion_id)),
-                        status=200, headers=reply.headers, content_type="application/json")
+        return Response(
+            json.dumps(completion(reply, body.get("model", ""), completion_id)),
+            status=200,
+            headers=reply.headers,
+            content_type="application/json",
+        )
 
     def _take(self, received: Received) -> tuple[Reply, int]:
         with self._lock:
@@ -155,8 +160,9 @@ def stream_chunks(reply: Reply, model: str, completion_id: str, include_usage: b
     chunks = [_chunk(completion_id, model, delta, None) for delta in deltas]
     chunks.append(_chunk(completion_id, model, {}, reply.finish))
     if include_usage:
-        chunks.append({**_envelope(completion_id, model, "chat.completion.chunk"), "choices": [],
-                       "usage": usage(reply)})
+        chunks.append(
+            {**_envelope(completion_id, model, "chat.completion.chunk"), "choices": [], "usage": usage(reply)}
+        )
     return chunks
 
 
@@ -179,8 +185,7 @@ def _whole_call(call: ToolCall, n: int) -> Json:
 
 
 def _call_deltas(call: ToolCall, n: int, size: int) -> list[Json]:
-    head = {"index": n, "id": _call_id(call, n), "type": "function",
-            "function": {"name": call.name, "arguments": ""}}
+    head = {"index": n, "id": _call_id(call, n), "type": "function", "function": {"name": call.name, "arguments": ""}}
     pieces = [{"index": n, "function": {"arguments": p}} for p in _pieces(call.arguments, size)]
     return [{"tool_calls": [head]}] + [{"tool_calls": [piece]} for piece in pieces]
 

@@ -73,9 +73,7 @@ def headless_cco(
     ]
     log_path = db_path.with_name(f"cco-{port}.log")
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(
-            args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})}
-        )
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})})
     cco = CcoProcess(process, port, f"http://127.0.0.1:{port}", log_path)
     try:
         try:

@@ -8,8 +8,8 @@ import anthropic
 import httpx
 import pytest
 
+from cco_tui.config.settings import load_config
 from cco_tui.server.app import create_app
-from cco_tui.settings import load_config
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, error_reply, message, stream_events
 from tests.fakes.serve import ThreadedServer, running

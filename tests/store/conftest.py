@@ -25,9 +25,7 @@ def seeded_metrics() -> Metrics:
 
 
 @pytest.fixture(scope="session")
-def seeded_file(
-    tmp_path_factory: pytest.TempPathFactory, pricing: PricingTable, seeded_metrics: Metrics
-) -> Seeded:
+def seeded_file(tmp_path_factory: pytest.TempPathFactory, pricing: PricingTable, seeded_metrics: Metrics) -> Seeded:
     path = tmp_path_factory.mktemp("seeded") / "cco.db"
     now = time.time()
     records = make_records(SEEDED_COUNT, now, SEEDED_SPAN_S)

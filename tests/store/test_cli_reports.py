@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from cco_tui.store.queries import EXPORT_COLUMNS
+from cco_tui.store.export import EXPORT_COLUMNS
 from tests.store.seeding import Seeded
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
-    command = [sys.executable, "-m", "cco_tui.cli_reports", *args]
+    command = [sys.executable, "-m", "cco_tui.commands.reports", *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=60, env=environment, cwd=REPO)
 
 
@@ -39,9 +39,7 @@ def test_stats_table_for_one_project_and_range(seeded_file: Seeded) -> None:
 
 def test_export_csv_to_a_file(seeded_file: Seeded, tmp_path: Path) -> None:
     out = tmp_path / "export.csv"
-    done = _cli(
-        "export", "--format", "csv", "--out", str(out), "--since", "3d", "--db", str(seeded_file.path)
-    )
+    done = _cli("export", "--format", "csv", "--out", str(out), "--since", "3d", "--db", str(seeded_file.path))
     assert done.returncode == 0, done.stderr
     with out.open(newline="") as handle:
         reader = csv.DictReader(handle)

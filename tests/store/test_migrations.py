@@ -19,7 +19,7 @@ from cco_tui.store.models import (
     WeekLatency,
     WeekRollup,
 )
-from cco_tui.store.rows import price_record, request_row
+from cco_tui.store.rows import costing_of, request_row
 from tests.store.seeding import make_records
 
 MODELS = (RequestRow, HourRollup, DayRollup, WeekRollup, DayLatency, WeekLatency, ProjectRow)
@@ -43,7 +43,7 @@ def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pric
     with old.connection_context():
         assert migrate(old, target=1) == 1
         records = make_records(500, 1_790_000_000.0, 5 * 86400, seed=3)
-        priced = [request_row(r, price_record(pricing, r)) for r in records]
+        priced = [request_row(r, costing_of(pricing, r)) for r in records]
         RequestRow.insert_many(priced).execute(old)
     open_database(path)
     with old.connection_context():

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cco_tui.store import queries
-from cco_tui.store.queries import EXPORT_COLUMNS, Filter
+from cco_tui.store.export import EXPORT_COLUMNS, export_rows
+from cco_tui.store.queries import Filter
 from tests.store.seeding import PROJECTS, Seeded
 
 TOTAL_COLUMNS = """COUNT(*), TOTAL(is_error), TOTAL(input_tokens), TOTAL(output_tokens),
@@ -73,9 +74,7 @@ def test_everything_was_written(seeded: Seeded) -> None:
     ],
 )
 @pytest.mark.parametrize("project", [None, "api"])
-def test_totals_equal_plain_sql(
-    seeded: Seeded, window: tuple[float | None, float | None], project: str | None
-) -> None:
+def test_totals_equal_plain_sql(seeded: Seeded, window: tuple[float | None, float | None], project: str | None) -> None:
     since, until = (None if w is None else seeded.now + w for w in window)
     _assert_totals_match(seeded, Filter(project, since, until))
 
@@ -99,9 +98,7 @@ def test_latency_percentiles_are_within_bucket_precision(seeded: Seeded) -> None
 
 
 def test_breakdown_by_model_matches_plain_sql(seeded: Seeded) -> None:
-    rows = _raw(
-        seeded, "SELECT model, COUNT(*), TOTAL(cost_usd), TOTAL(is_error) FROM request GROUP BY model"
-    )
+    rows = _raw(seeded, "SELECT model, COUNT(*), TOTAL(cost_usd), TOTAL(is_error) FROM request GROUP BY model")
     expected = {model: (count, cost, errors) for model, count, cost, errors in rows}
     groups = queries.breakdown(Filter(), "model")
     assert {g.key: (g.requests, pytest.approx(g.cost_usd), g.errors) for g in groups} == expected
@@ -169,7 +166,7 @@ def test_burn_rate_over_the_last_hour(seeded: Seeded) -> None:
 
 
 def test_export_rows_have_the_documented_columns(seeded: Seeded) -> None:
-    rows = list(queries.export_rows(Filter(project="web", since=seeded.now - 86400)))
+    rows = list(export_rows(Filter(project="web", since=seeded.now - 86400)))
     assert rows and all(tuple(row) == EXPORT_COLUMNS for row in rows)
     assert all(row["project"] == "web" and row["ts"] >= seeded.now - 86400 for row in rows)
     assert [row["ts"] for row in rows] == sorted(row["ts"] for row in rows)
@@ -179,9 +176,7 @@ def test_empty_database_answers_with_zeros(fresh_db: object) -> None:
     totals = queries.totals()
     assert totals.requests == 0 and totals.cost_usd == 0 and totals.latency_p95_ms is None
     assert queries.timeseries(Filter(), "day") == []
-    assert (
-        queries.breakdown(Filter(), "project") == [] and queries.projects() == [] and queries.recent(10) == []
-    )
+    assert queries.breakdown(Filter(), "project") == [] and queries.projects() == [] and queries.recent(10) == []
     assert queries.burn_rate("x").usd_per_hour == 0
 
 

@@ -15,7 +15,7 @@ from quart import Quart
 from cco_tui.server.metrics import Metrics, metrics_blueprint
 from cco_tui.server.stats_api import stats_blueprint
 from cco_tui.store import queries
-from cco_tui.store.queries import EXPORT_COLUMNS
+from cco_tui.store.export import EXPORT_COLUMNS
 from tests.fakes.serve import ThreadedServer, running
 from tests.store.seeding import Seeded
 

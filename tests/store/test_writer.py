@@ -43,13 +43,9 @@ async def _submit_all(writer: RecordWriter, ids: range) -> None:
 
 
 async def test_2000_records_from_32_tasks_are_all_written(fresh_db: Path, pricing: PricingTable) -> None:
-    writer = RecordWriter(
-        fresh_db, pricing, batch_size=64, flush_ms=60_000
-    )  # stop() must not wait for the timer
+    writer = RecordWriter(fresh_db, pricing, batch_size=64, flush_ms=60_000)  # stop() must not wait for the timer
     writer.start()
-    await asyncio.gather(
-        *(_submit_all(writer, range(t * 2000 // 32, (t + 1) * 2000 // 32)) for t in range(32))
-    )
+    await asyncio.gather(*(_submit_all(writer, range(t * 2000 // 32, (t + 1) * 2000 // 32)) for t in range(32)))
     assert await asyncio.to_thread(writer.stop, 30)
     assert writer.stats().written == 2000 and writer.stats().dropped == 0
     assert _count(fresh_db) == 2000
@@ -57,15 +53,11 @@ async def test_2000_records_from_32_tasks_are_all_written(fresh_db: Path, pricin
     assert queries.totals().requests == 2000  # the rollups agree with the rows
 
 
-async def test_writer_database_work_never_runs_on_the_event_loop_thread(
-    fresh_db: Path, pricing: PricingTable
-) -> None:
+async def test_writer_database_work_never_runs_on_the_event_loop_thread(fresh_db: Path, pricing: PricingTable) -> None:
     threads_using_sqlite: set[int] = set()
 
     def profiler(frame: FrameType, event: str, arg: Any) -> None:
-        if event == "c_call" and isinstance(
-            getattr(arg, "__self__", None), sqlite3.Connection | sqlite3.Cursor
-        ):
+        if event == "c_call" and isinstance(getattr(arg, "__self__", None), sqlite3.Connection | sqlite3.Cursor):
             threads_using_sqlite.add(threading.get_ident())
 
     threading.setprofile(profiler)  # threads started from now on: the writer

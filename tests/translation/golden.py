@@ -8,14 +8,20 @@ from tests.translation.anthropic_check import Event
 
 MODEL = "gpt-4o"
 MESSAGE_ID = "msg_golden"
-ZERO_USAGE = {"input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-              "output_tokens": 0}
+ZERO_USAGE = {"input_tokens": 0, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 0}
 
 
 def message_start() -> Event:
     message: dict[str, Any] = {
-        "id": MESSAGE_ID, "type": "message", "role": "assistant", "model": MODEL, "content": [],
-        "stop_reason": None, "stop_sequence": None, "usage": ZERO_USAGE}
+        "id": MESSAGE_ID,
+        "type": "message",
+        "role": "assistant",
+        "model": MODEL,
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": ZERO_USAGE,
+    }
     return ("message_start", {"type": "message_start", "message": message})
 
 
@@ -40,8 +46,12 @@ def block_stop(index: int) -> Event:
 
 
 def message_delta(stop_reason: str, input_tokens: int, output_tokens: int, cached: int = 0) -> Event:
-    usage = {"input_tokens": input_tokens, "cache_creation_input_tokens": 0,
-             "cache_read_input_tokens": cached, "output_tokens": output_tokens}
+    usage = {
+        "input_tokens": input_tokens,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": cached,
+        "output_tokens": output_tokens,
+    }
     delta = {"stop_reason": stop_reason, "stop_sequence": None}
     return ("message_delta", {"type": "message_delta", "delta": delta, "usage": usage})
 
@@ -60,10 +70,10 @@ def _delta(index: int, delta: dict[str, Any]) -> Event:
 
 # -- OpenAI chunks ---------------------------------------------------------------------------------------
 
+
 def chunk(delta: dict[str, Any] | None = None, finish_reason: str | None = None) -> dict[str, Any]:
     choice = {"index": 0, "delta": delta or {}, "finish_reason": finish_reason}
-    return {"id": "chatcmpl-g", "object": "chat.completion.chunk", "created": 1, "model": MODEL,
-            "choices": [choice]}
+    return {"id": "chatcmpl-g", "object": "chat.completion.chunk", "created": 1, "model": MODEL, "choices": [choice]}
 
 
 def content(value: str, finish_reason: str | None = None) -> dict[str, Any]:
@@ -81,9 +91,18 @@ def call_args(index: int, arguments: str) -> dict[str, Any]:
 
 
 def usage_chunk(prompt: int, completion: int, cached: int | None = None) -> dict[str, Any]:
-    usage: dict[str, Any] = {"prompt_tokens": prompt, "completion_tokens": completion,
-                             "total_tokens": prompt + completion}
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
     if cached is not None:
         usage["prompt_tokens_details"] = {"cached_tokens": cached}
-    return {"id": "chatcmpl-g", "object": "chat.completion.chunk", "created": 1, "model": MODEL,
-            "choices": [], "usage": usage}
+    return {
+        "id": "chatcmpl-g",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": MODEL,
+        "choices": [],
+        "usage": usage,
+    }

@@ -23,8 +23,10 @@ _WRAPPERS = {te.Required, te.NotRequired, te.ReadOnly, te.Annotated}
 def check_chat_request(chat: dict[str, Any]) -> None:
     """Raise AssertionError naming the path of the first value the SDK's types do not allow."""
     params = completion_create_params
-    check(chat, params.CompletionCreateParamsStreaming if chat.get("stream") else
-          params.CompletionCreateParamsNonStreaming)
+    check(
+        chat,
+        params.CompletionCreateParamsStreaming if chat.get("stream") else params.CompletionCreateParamsNonStreaming,
+    )
 
 
 def check(value: Any, hint: Any, path: str = "$") -> None:

@@ -11,15 +11,25 @@ from hypothesis import strategies as st
 Json = dict[str, Any]
 
 texts = st.text(min_size=1, max_size=30)
-tool_names = (st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)
-              | st.from_regex(r"[A-Za-z0-9_-]{60,90}", fullmatch=True))  # OpenAI stops at 64
-json_scalars = (st.none() | st.booleans() | st.integers(-(2**53), 2**53)
-                | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=15))
-json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=3)
-                           | st.dictionaries(st.text(max_size=8), inner, max_size=3), max_leaves=8)
+tool_names = st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True) | st.from_regex(
+    r"[A-Za-z0-9_-]{60,90}", fullmatch=True
+)  # OpenAI stops at 64
+json_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53), 2**53)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=15)
+)
+json_values = st.recursive(
+    json_scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=8,
+)
 tool_inputs = st.dictionaries(st.text(max_size=10), json_values, max_size=4)
-cache_control = st.sampled_from([{}, {"cache_control": {"type": "ephemeral"}},
-                                 {"cache_control": {"type": "ephemeral", "ttl": "1h"}}])
+cache_control = st.sampled_from(
+    [{}, {"cache_control": {"type": "ephemeral"}}, {"cache_control": {"type": "ephemeral", "ttl": "1h"}}]
+)
 
 
 @st.composite
@@ -29,16 +39,23 @@ def text_blocks(draw: st.DrawFn) -> Json:
 
 @st.composite
 def image_blocks(draw: st.DrawFn) -> Json:
-    source = draw(st.sampled_from([
-        {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
-        {"type": "url", "url": "https://example.com/cat.jpg"}]))
+    source = draw(
+        st.sampled_from(
+            [
+                {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
+                {"type": "url", "url": "https://example.com/cat.jpg"},
+            ]
+        )
+    )
     return {"type": "image", "source": source}
 
 
 @st.composite
 def tool_definitions(draw: st.DrawFn, name: str) -> Json:
-    schema = {"type": "object", "properties": {key: {"type": "string"} for key in draw(
-        st.lists(st.text(min_size=1, max_size=8), max_size=3))}}
+    schema = {
+        "type": "object",
+        "properties": {key: {"type": "string"} for key in draw(st.lists(st.text(min_size=1, max_size=8), max_size=3))},
+    }
     tool: Json = {"name": name, "input_schema": schema, **draw(cache_control)}
     if draw(st.booleans()):
         tool["description"] = draw(texts)
@@ -49,8 +66,11 @@ def tool_definitions(draw: st.DrawFn, name: str) -> Json:
 
 @st.composite
 def tool_results(draw: st.DrawFn, tool_use_id: str) -> Json:
-    content = draw(st.one_of(st.text(max_size=30), st.lists(text_blocks(), max_size=2),
-                             st.lists(image_blocks(), min_size=1, max_size=1)))
+    content = draw(
+        st.one_of(
+            st.text(max_size=30), st.lists(text_blocks(), max_size=2), st.lists(image_blocks(), min_size=1, max_size=1)
+        )
+    )
     result = {"type": "tool_result", "tool_use_id": tool_use_id, "content": content}
     if draw(st.booleans()):
         result["is_error"] = True
@@ -64,8 +84,15 @@ def assistant_turns(draw: st.DrawFn, names: list[str], turn: int) -> list[Json]:
         blocks.append({"type": "thinking", "thinking": draw(texts), "signature": "c2ln"})
     blocks += draw(st.lists(text_blocks(), max_size=2))
     calls = draw(st.integers(0, 3)) if names else 0
-    blocks += [{"type": "tool_use", "id": f"toolu_{turn}_{n}", "name": draw(st.sampled_from(names)),
-                "input": draw(tool_inputs)} for n in range(calls)]
+    blocks += [
+        {
+            "type": "tool_use",
+            "id": f"toolu_{turn}_{n}",
+            "name": draw(st.sampled_from(names)),
+            "input": draw(tool_inputs),
+        }
+        for n in range(calls)
+    ]
     return blocks or [{"type": "text", "text": draw(texts)}]
 
 
@@ -110,18 +137,33 @@ def tool_choices(draw: st.DrawFn, names: list[str]) -> Json:
 @st.composite
 def anthropic_requests(draw: st.DrawFn) -> Json:
     names = draw(st.lists(tool_names, max_size=4, unique=True))
-    body: Json = {"model": "claude-sonnet-4-5", "max_tokens": draw(st.integers(1, 128_000)),
-                  "messages": draw(conversations(names))}
+    body: Json = {
+        "model": "claude-sonnet-4-5",
+        "max_tokens": draw(st.integers(1, 128_000)),
+        "messages": draw(conversations(names)),
+    }
     if draw(st.booleans()):
         body["system"] = draw(st.one_of(texts, st.lists(text_blocks(), min_size=1, max_size=3)))
     if names:
         body["tools"] = [draw(tool_definitions(name)) for name in names]
         if draw(st.booleans()):
             body["tool_choice"] = draw(tool_choices(names))
-    body.update(draw(st.fixed_dictionaries({}, optional={
-        "temperature": st.floats(0, 1), "top_p": st.floats(0, 1), "top_k": st.integers(1, 100),
-        "stop_sequences": st.lists(texts, min_size=1, max_size=3),
-        "metadata": st.just({"user_id": "u"}), "thinking": st.just({"type": "adaptive"}),
-        "context_management": st.just({"edits": []}), "output_config": st.just({"effort": "low"}),
-        "cache_control": st.just({"type": "ephemeral"})})))
+    body.update(
+        draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "temperature": st.floats(0, 1),
+                    "top_p": st.floats(0, 1),
+                    "top_k": st.integers(1, 100),
+                    "stop_sequences": st.lists(texts, min_size=1, max_size=3),
+                    "metadata": st.just({"user_id": "u"}),
+                    "thinking": st.just({"type": "adaptive"}),
+                    "context_management": st.just({"edits": []}),
+                    "output_config": st.just({"effort": "low"}),
+                    "cache_control": st.just({"type": "ephemeral"}),
+                },
+            )
+        )
+    )
     return body

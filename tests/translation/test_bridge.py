@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import anthropic
 import pytest
 
+from cco_tui.config.settings import load_config
 from cco_tui.server.app import create_app
-from cco_tui.settings import load_config
 from tests.conftest import write_config
 from tests.fakes.openai_upstream import FakeOpenAI, ToolCall, error_reply, raw_stream, text_reply, tool_reply
 from tests.fakes.serve import ThreadedServer, running
@@ -32,11 +32,7 @@ def bridge(
         "model": UPSTREAM_MODEL,
     }
     config = load_config(
-        str(
-            write_config(
-                directory / "c", openai_server[1].url, settings={"cache": {"enabled": False}}, routes=[route]
-            )
-        )
+        str(write_config(directory / "c", openai_server[1].url, settings={"cache": {"enabled": False}}, routes=[route]))
     )
     with running(create_app(config, directory / "cco.db")) as server:
         yield anthropic.Anthropic(base_url=server.url, api_key="sk-ant-test", max_retries=0)
@@ -60,9 +56,7 @@ def tool_inputs(message: anthropic.types.Message) -> list[tuple[str, object]]:
 
 
 def test_streamed_text(bridge: anthropic.Anthropic, openai_fake: FakeOpenAI) -> None:
-    openai_fake.then(
-        text_reply("All files listed.", prompt_tokens=900, completion_tokens=12, cached_tokens=700)
-    )
+    openai_fake.then(text_reply("All files listed.", prompt_tokens=900, completion_tokens=12, cached_tokens=700))
     message = ask(bridge)
     assert [b.text for b in message.content if b.type == "text"] == ["All files listed."]
     assert (message.stop_reason, message.model) == ("end_turn", "gpt-4o")
@@ -125,16 +119,8 @@ def test_ollama_style_stream_runs_the_tool(bridge: anthropic.Anthropic, openai_f
     openai_fake.then(
         raw_stream(
             [
-                {
-                    "choices": [
-                        {"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [call]}}
-                    ]
-                },
-                {
-                    "choices": [
-                        {"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": "stop"}
-                    ]
-                },
+                {"choices": [{"index": 0, "delta": {"role": "assistant", "content": "", "tool_calls": [call]}}]},
+                {"choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": "stop"}]},
                 {"choices": [], "usage": {"prompt_tokens": 50, "completion_tokens": 10}},
                 "[DONE]",
             ]

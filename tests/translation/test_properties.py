@@ -23,8 +23,20 @@ from tests.translation.strategies import anthropic_requests
 
 Json = dict[str, Any]
 VALID_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-ANTHROPIC_ONLY = {"cache_control", "defer_loading", "thinking", "signature", "metadata", "context_management",
-                  "output_config", "is_error", "top_k", "tool_use_id", "input_schema", "source"}
+ANTHROPIC_ONLY = {
+    "cache_control",
+    "defer_loading",
+    "thinking",
+    "signature",
+    "metadata",
+    "context_management",
+    "output_config",
+    "is_error",
+    "top_k",
+    "tool_use_id",
+    "input_schema",
+    "source",
+}
 PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -53,8 +65,7 @@ def test_text_and_tool_arguments_survive_a_whole_round_trip(body: Json) -> None:
 
 @PROPERTY
 @given(body=anthropic_requests(), size=st.integers(1, 12), snapshots=st.booleans())
-def test_text_and_tool_arguments_survive_a_streamed_round_trip(body: Json, size: int,
-                                                               snapshots: bool) -> None:
+def test_text_and_tool_arguments_survive_a_streamed_round_trip(body: Json, size: int, snapshots: bool) -> None:
     chat = to_chat_request(body, "gpt-4o", True)
     reply = _echo(chat)["choices"][0]["message"]
     assume(snapshots or not _ambiguous(reply, size))
@@ -67,13 +78,16 @@ def test_text_and_tool_arguments_survive_a_streamed_round_trip(body: Json, size:
 
 # -- the echoing upstream --------------------------------------------------------------------------------
 
+
 def _echo(chat: Json) -> Json:
     """A chat completion that repeats the last user text and every tool call made so far."""
     calls = [call for m in chat["messages"] if m["role"] == "assistant" for call in m.get("tool_calls", [])]
     message = {"role": "assistant", "content": _last_user_text(chat), "tool_calls": calls}
-    return {"id": "chatcmpl-echo", "choices": [{"index": 0, "message": message,
-                                                "finish_reason": "tool_calls" if calls else "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5}}
+    return {
+        "id": "chatcmpl-echo",
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 5},
+    }
 
 
 def _last_user_text(chat: Json) -> str:
@@ -87,11 +101,17 @@ def _stream_chunks(reply: Json, size: int, snapshots: bool) -> list[Json]:
     text = reply["content"]
     chunks = [_delta({"content": text[i : i + size]}) for i in range(0, len(text), size)]
     for index, call in enumerate(reply["tool_calls"]):
-        head = {"index": index, "id": call["id"], "type": "function",
-                "function": {"name": call["function"]["name"], "arguments": ""}}
+        head = {
+            "index": index,
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": call["function"]["name"], "arguments": ""},
+        }
         chunks.append(_delta({"tool_calls": [head]}))
-        chunks += [_delta({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
-                   for piece in _pieces(call["function"]["arguments"], size, snapshots)]
+        chunks += [
+            _delta({"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
+            for piece in _pieces(call["function"]["arguments"], size, snapshots)
+        ]
     reason = "tool_calls" if reply["tool_calls"] else "stop"
     finish = {"choices": [{"index": 0, "delta": {}, "finish_reason": reason}]}
     return [*chunks, finish, {"choices": [], "usage": {"prompt_tokens": 10, "completion_tokens": 5}}]
@@ -116,6 +136,7 @@ def _delta(delta: Json) -> Json:
 
 # -- expectations from the original request --------------------------------------------------------------
 
+
 def _expected_texts(body: Json) -> list[str]:
     content = body["messages"][-1]["content"]
     if isinstance(content, str):
@@ -125,8 +146,13 @@ def _expected_texts(body: Json) -> list[str]:
 
 
 def _tool_uses(body: Json) -> list[tuple[str, Any]]:
-    return [(b["name"], b["input"]) for m in body["messages"] if m["role"] == "assistant"
-            for b in m["content"] if b["type"] == "tool_use"]
+    return [
+        (b["name"], b["input"])
+        for m in body["messages"]
+        if m["role"] == "assistant"
+        for b in m["content"]
+        if b["type"] == "tool_use"
+    ]
 
 
 def _blocks(body: Json) -> list[Json]:

@@ -18,13 +18,17 @@ from tests.translation.anthropic_replay import ReplayClient
 from tests.translation.samples import LONG_MCP_NAME
 
 
-def completion(message: dict[str, Any], finish_reason: str | None = "stop",
-               usage: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-abc123", "object": "chat.completion", "created": 1, "model": "gpt-4o-2024",
-            "choices": [{"index": 0, "message": {"role": "assistant", **message},
-                         "finish_reason": finish_reason}],
-            "usage": usage if usage is not None else {"prompt_tokens": 10, "completion_tokens": 4,
-                                                      "total_tokens": 14}}
+def completion(
+    message: dict[str, Any], finish_reason: str | None = "stop", usage: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-abc123",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o-2024",
+        "choices": [{"index": 0, "message": {"role": "assistant", **message}, "finish_reason": finish_reason}],
+        "usage": usage if usage is not None else {"prompt_tokens": 10, "completion_tokens": 4, "total_tokens": 14},
+    }
 
 
 def call(name: str, arguments: Any, call_id: str = "call_1") -> dict[str, Any]:
@@ -40,11 +44,19 @@ def translate(chat: dict[str, Any], name_map: dict[str, str] | None = None) -> d
 def test_text_answer(replay: ReplayClient) -> None:
     message = translate(completion({"content": "Hello there."}))
     assert message == {
-        "id": "msg_chatcmpl-abc123", "type": "message", "role": "assistant", "model": "gpt-4o",
-        "content": [{"type": "text", "text": "Hello there."}], "stop_reason": "end_turn",
+        "id": "msg_chatcmpl-abc123",
+        "type": "message",
+        "role": "assistant",
+        "model": "gpt-4o",
+        "content": [{"type": "text", "text": "Hello there."}],
+        "stop_reason": "end_turn",
         "stop_sequence": None,
-        "usage": {"input_tokens": 10, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0,
-                  "output_tokens": 4},
+        "usage": {
+            "input_tokens": 10,
+            "cache_creation_input_tokens": 0,
+            "cache_read_input_tokens": 0,
+            "output_tokens": 4,
+        },
     }
     parsed = replay.message(orjson.dumps(message))
     assert parsed.content[0].type == "text" and parsed.content[0].text == "Hello there."
@@ -52,8 +64,13 @@ def test_text_answer(replay: ReplayClient) -> None:
 
 
 def test_tool_calls_become_tool_use_blocks_with_parsed_input(replay: ReplayClient) -> None:
-    chat = completion({"content": "Running it.", "tool_calls": [
-        call("Bash", '{"command": "ls"}'), call("Read", '{"path": "/a"}', "call_2")]}, "tool_calls")
+    chat = completion(
+        {
+            "content": "Running it.",
+            "tool_calls": [call("Bash", '{"command": "ls"}'), call("Read", '{"path": "/a"}', "call_2")],
+        },
+        "tool_calls",
+    )
     message = translate(chat)
     assert message["content"] == [
         {"type": "text", "text": "Running it."},
@@ -65,21 +82,23 @@ def test_tool_calls_become_tool_use_blocks_with_parsed_input(replay: ReplayClien
     assert [block.type for block in parsed.content] == ["text", "tool_use", "tool_use"]
 
 
-@pytest.mark.parametrize(("finish_reason", "with_tools", "stop_reason"), [
-    ("stop", False, "end_turn"),
-    ("length", False, "max_tokens"),
-    ("tool_calls", True, "tool_use"),
-    ("function_call", True, "tool_use"),
-    ("content_filter", False, "refusal"),
-    (None, False, "end_turn"),
-    ("eos", False, "end_turn"),
-    ("stop", True, "tool_use"),  # Ollama answers `stop` after tool calls
-    (None, True, "tool_use"),
-    ("length", True, "max_tokens"),  # the arguments are probably cut off: say so
-    ("tool_calls", False, "end_turn"),  # nothing to run: do not make the client wait for a tool
-])
-def test_finish_reason_maps_to_stop_reason(finish_reason: str | None, with_tools: bool,
-                                           stop_reason: str) -> None:
+@pytest.mark.parametrize(
+    ("finish_reason", "with_tools", "stop_reason"),
+    [
+        ("stop", False, "end_turn"),
+        ("length", False, "max_tokens"),
+        ("tool_calls", True, "tool_use"),
+        ("function_call", True, "tool_use"),
+        ("content_filter", False, "refusal"),
+        (None, False, "end_turn"),
+        ("eos", False, "end_turn"),
+        ("stop", True, "tool_use"),  # Ollama answers `stop` after tool calls
+        (None, True, "tool_use"),
+        ("length", True, "max_tokens"),  # the arguments are probably cut off: say so
+        ("tool_calls", False, "end_turn"),  # nothing to run: do not make the client wait for a tool
+    ],
+)
+def test_finish_reason_maps_to_stop_reason(finish_reason: str | None, with_tools: bool, stop_reason: str) -> None:
     calls = {"tool_calls": [call("Bash", "{}")]} if with_tools else {}
     assert translate(completion({"content": "x", **calls}, finish_reason))["stop_reason"] == stop_reason
 
@@ -87,8 +106,11 @@ def test_finish_reason_maps_to_stop_reason(finish_reason: str | None, with_tools
 def test_usage_with_cached_tokens() -> None:
     usage = {"prompt_tokens": 1000, "completion_tokens": 50, "prompt_tokens_details": {"cached_tokens": 800}}
     assert translate(completion({"content": "x"}, usage=usage))["usage"] == {
-        "input_tokens": 200, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 800,
-        "output_tokens": 50}
+        "input_tokens": 200,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 800,
+        "output_tokens": 50,
+    }
 
 
 def test_usage_with_deepseek_style_cache_hits_and_missing_usage() -> None:
@@ -96,8 +118,12 @@ def test_usage_with_deepseek_style_cache_hits_and_missing_usage() -> None:
     assert translate(completion({"content": "x"}, usage=deepseek))["usage"]["cache_read_input_tokens"] == 60
     bare = completion({"content": "x"})
     del bare["usage"]
-    assert translate(bare)["usage"] == {"input_tokens": 0, "cache_creation_input_tokens": 0,
-                                        "cache_read_input_tokens": 0, "output_tokens": 0}
+    assert translate(bare)["usage"] == {
+        "input_tokens": 0,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+        "output_tokens": 0,
+    }
 
 
 def test_a_shortened_tool_name_maps_back() -> None:
@@ -106,15 +132,18 @@ def test_a_shortened_tool_name_maps_back() -> None:
     assert message["content"][0]["name"] == LONG_MCP_NAME
 
 
-@pytest.mark.parametrize(("arguments", "expected"), [
-    ('{"a": 1}', {"a": 1}),
-    ("", {}),
-    ("   ", {}),
-    (None, {}),
-    ({"already": "an object"}, {"already": "an object"}),
-    ('{"a": 1', {"_raw_arguments": '{"a": 1'}),
-    ("[1, 2]", {"_raw_arguments": "[1, 2]"}),
-])
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ('{"a": 1}', {"a": 1}),
+        ("", {}),
+        ("   ", {}),
+        (None, {}),
+        ({"already": "an object"}, {"already": "an object"}),
+        ('{"a": 1', {"_raw_arguments": '{"a": 1'}),
+        ("[1, 2]", {"_raw_arguments": "[1, 2]"}),
+    ],
+)
 def test_tool_arguments_are_parsed_tolerantly(arguments: Any, expected: dict[str, Any]) -> None:
     assert parse_arguments(arguments) == expected
     message = translate(completion({"tool_calls": [call("Bash", arguments)]}, "tool_calls"))

@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 from cco_tui.providers.openai_translate import ChatStreamTranslator, translate_sse
-from cco_tui.sse import SSEEvent
+from cco_tui.wire.sse import SSEEvent
 from tests.translation.anthropic_check import parse_sse, sdk_accumulate
 from tests.translation.anthropic_replay import ReplayClient
 from tests.translation.golden import (
@@ -43,6 +43,7 @@ def run(chunks: list[dict[str, Any]], **options: Any) -> bytes:
 
 # -- when the message closes -----------------------------------------------------------------------------
 
+
 def test_message_delta_waits_for_the_usage_chunk_after_the_finish_reason() -> None:
     t = translator()
     head = t.feed(content("hi")) + t.feed(chunk({}, "stop"))
@@ -61,9 +62,11 @@ def test_usage_in_the_finish_chunk_is_sent_at_finish() -> None:
 
 
 def test_usage_on_every_chunk_keeps_the_last_one() -> None:
-    with_usage = [{**content("a"), "usage": {"prompt_tokens": 9, "completion_tokens": 1}},
-                  {**chunk({}, "stop"), "usage": {"prompt_tokens": 9, "completion_tokens": 2}},
-                  usage_chunk(9, 3)]
+    with_usage = [
+        {**content("a"), "usage": {"prompt_tokens": 9, "completion_tokens": 1}},
+        {**chunk({}, "stop"), "usage": {"prompt_tokens": 9, "completion_tokens": 2}},
+        usage_chunk(9, 3),
+    ]
     assert parse_sse(run(with_usage))[-2] == message_delta("end_turn", 9, 3)
 
 
@@ -91,9 +94,9 @@ def test_without_upstream_usage_output_is_estimated_and_input_falls_back() -> No
 
 # -- odd servers -----------------------------------------------------------------------------------------
 
+
 def test_tool_calls_without_index_are_told_apart_by_id() -> None:
-    calls = [{"id": f"call_{n}", "type": "function", "function": {"name": "Bash", "arguments": "{}"}}
-             for n in (0, 1)]
+    calls = [{"id": f"call_{n}", "type": "function", "function": {"name": "Bash", "arguments": "{}"}} for n in (0, 1)]
     message = sdk_accumulate(run([chunk({"tool_calls": calls}), chunk({}, "stop")]))
     assert [b.id for b in message.content if b.type == "tool_use"] == ["call_0", "call_1"]
 
@@ -122,7 +125,9 @@ def test_a_final_resend_of_the_complete_arguments_is_dropped() -> None:
     pieces = [call_head(0, "c", "Bash"), call_args(0, '{"a":'), call_args(0, " 1}"), call_args(0, '{"a": 1}')]
     raw = run([*pieces, chunk({}, "tool_calls")])
     assert [e for e in parse_sse(raw) if e[0] == "content_block_delta"] == [
-        json_delta(0, '{"a":'), json_delta(0, " 1}")]
+        json_delta(0, '{"a":'),
+        json_delta(0, " 1}"),
+    ]
 
 
 def test_a_later_piece_repeating_the_text_so_far_is_not_taken_for_a_snapshot() -> None:
@@ -132,8 +137,15 @@ def test_a_later_piece_repeating_the_text_so_far_is_not_taken_for_a_snapshot() -
 
 
 def test_interleaved_arguments_of_parallel_calls_are_not_lost() -> None:
-    raw = run([call_head(0, "a", "Read"), call_head(1, "b", "Read"), call_args(0, '{"p": 0}'),
-               call_args(1, '{"p": 1}'), chunk({}, "tool_calls")])
+    raw = run(
+        [
+            call_head(0, "a", "Read"),
+            call_head(1, "b", "Read"),
+            call_args(0, '{"p": 0}'),
+            call_args(1, '{"p": 1}'),
+            chunk({}, "tool_calls"),
+        ]
+    )
     message = sdk_accumulate(raw)
     assert [b.input for b in message.content if b.type == "tool_use"] == [{"p": 0}, {"p": 1}]
 
@@ -153,6 +165,7 @@ def test_length_after_a_tool_call_is_max_tokens() -> None:
 
 # -- SSE events and the byte-level helper ----------------------------------------------------------------
 
+
 def test_done_marker_is_ignored_but_marks_the_stream_complete() -> None:
     t = translator()
     assert t.feed_event(SSEEvent("message", "[DONE]")) == b""
@@ -170,8 +183,7 @@ def test_an_error_payload_mid_stream_becomes_an_error_event() -> None:
     t = translator()
     t.feed(content("partial"))
     raw = t.feed_event(SSEEvent("message", '{"error": {"message": "model crashed"}}'))
-    assert parse_sse(raw) == [("error", {"type": "error", "error": {"type": "api_error",
-                                                                    "message": "model crashed"}})]
+    assert parse_sse(raw) == [("error", {"type": "error", "error": {"type": "api_error", "message": "model crashed"}})]
     assert t.done and t.finish() == b""
 
 
@@ -191,8 +203,13 @@ async def collect(stream: AsyncIterator[bytes]) -> bytes:
 
 @pytest.mark.parametrize("split", [1, 7, 64, 100_000])
 async def test_translate_sse_is_independent_of_how_bytes_are_split(split: int) -> None:
-    chunks = [content("Hi "), call_head(0, "c", "Bash"), call_args(0, '{"command": "ls"}'),
-              chunk({}, "tool_calls"), usage_chunk(8, 4)]
+    chunks = [
+        content("Hi "),
+        call_head(0, "c", "Bash"),
+        call_args(0, '{"command": "ls"}'),
+        chunk({}, "tool_calls"),
+        usage_chunk(8, 4),
+    ]
     translated = await collect(translate_sse(pieces(openai_bytes(chunks), split), translator()))
     assert translated == run(chunks)
 
@@ -220,8 +237,10 @@ async def test_a_stream_that_breaks_off_ends_with_an_error_event(replay: ReplayC
 def test_abort_after_start_is_an_error_the_sdk_raises(replay: ReplayClient) -> None:
     t = translator()
     raw = t.feed(content("partial")) + t.abort("upstream timed out", "timeout_error")
-    assert parse_sse(raw)[-1] == ("error", {"type": "error", "error": {"type": "timeout_error",
-                                                                       "message": "upstream timed out"}})
+    assert parse_sse(raw)[-1] == (
+        "error",
+        {"type": "error", "error": {"type": "timeout_error", "message": "upstream timed out"}},
+    )
     with pytest.raises(anthropic.APIStatusError, match="upstream timed out"):
         replay.stream(raw)
     assert t.abort("again") == b""

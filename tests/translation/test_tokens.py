@@ -57,8 +57,10 @@ def test_markers_that_are_not_sent_do_not_count() -> None:
 
 
 def test_tool_use_input_and_results_count() -> None:
-    call = {"role": "assistant", "content": [
-        {"type": "tool_use", "id": "t", "name": "Bash", "input": {"command": "y" * 400}}]}
+    call = {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": "t", "name": "Bash", "input": {"command": "y" * 400}}],
+    }
     result = {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "z" * 400}]}
     base = estimate_input_tokens({"messages": []})
     assert estimate_input_tokens({"messages": [call]}) > base + 100

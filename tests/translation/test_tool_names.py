@@ -29,10 +29,13 @@ def test_invalid_characters_are_replaced() -> None:
 
 def test_the_map_covers_tools_and_history_and_only_renamed_names() -> None:
     long_tool, long_history = "t" * 70, "h" * 70
-    body = {"tools": [{"name": "Bash"}, {"name": long_tool}], "messages": [
-        {"role": "user", "content": "hi"},
-        {"role": "assistant",
-         "content": [{"type": "tool_use", "id": "1", "name": long_history, "input": {}}]}]}
+    body = {
+        "tools": [{"name": "Bash"}, {"name": long_tool}],
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": [{"type": "tool_use", "id": "1", "name": long_history, "input": {}}]},
+        ],
+    }
     name_map = tool_name_map(body)
     assert name_map == {openai_tool_name(long_tool): long_tool, openai_tool_name(long_history): long_history}
     assert original_tool_name(openai_tool_name(long_tool), name_map) == long_tool

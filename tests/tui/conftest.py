@@ -12,11 +12,11 @@ import pytest
 from textual.pilot import Pilot
 
 from cco_tui.app import CcoApp
-from cco_tui.context import AppContext
-from cco_tui.logs import MemoryLogHandler
-from cco_tui.proxy_api import ProxyClient
+from cco_tui.config.logs import MemoryLogHandler
+from cco_tui.config.settings import load_config
 from cco_tui.server.app import create_app
-from cco_tui.settings import load_config
+from cco_tui.tui.context import AppContext
+from cco_tui.tui.proxy_client import ProxyClient
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.serve import ThreadedServer, running

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cco_tui.config.settings import load_config
 from cco_tui.costs.usage import Usage
-from cco_tui.settings import load_config
 from cco_tui.store.record import CacheStatus, RequestRecord
 from cco_tui.store.writer import RecordWriter
 

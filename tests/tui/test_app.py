@@ -13,8 +13,8 @@ from textual.notifications import Notify
 from textual.pilot import Pilot
 
 from cco_tui.app import CcoApp
-from cco_tui.formatting import shorten
-from cco_tui.screens.help import HelpScreen
+from cco_tui.screens.dialogs.help import HelpScreen
+from cco_tui.tui.formatting import shorten
 from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
 from cco_tui.widgets.rows_table import RowsTable

@@ -16,9 +16,9 @@ from textual.pilot import Pilot
 from textual.widgets import Input, RichLog
 
 from cco_tui.app import CcoApp
-from cco_tui.screens.confirm import ConfirmScreen
-from cco_tui.screens.export_dialog import ExportScreen
-from cco_tui.store.queries import EXPORT_COLUMNS
+from cco_tui.screens.dialogs.confirm import ConfirmScreen
+from cco_tui.screens.dialogs.export import ExportScreen
+from cco_tui.store.export import EXPORT_COLUMNS
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import MESSAGE_HEADERS, AppFactory, message_body, settle
 from tests.tui.seed import history

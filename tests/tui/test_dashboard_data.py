@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from cco_tui import commands
-from cco_tui import formatting as fmt
-from cco_tui.dashboard_data import load_current, load_machine
-from cco_tui.store.db import open_database
-from cco_tui.view_models import Chart
+from cco_tui.store.connect import open_database
+from cco_tui.tui import formatting as fmt
+from cco_tui.tui.data import load_current, load_machine
+from cco_tui.tui.terminal import commands
+from cco_tui.tui.view_models import Chart
 from tests.tui.conftest import SESSION_START
 from tests.tui.seed import NOW, history
 

@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input
 
 from cco_tui.app import CcoApp
-from cco_tui.screens.export_dialog import ExportScreen
+from cco_tui.screens.dialogs.export import ExportScreen
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import AppFactory, screen_text, settle
 from tests.tui.seed import HOUR, NOW, record, write_records

@@ -12,7 +12,7 @@ import pytest
 from textual.pilot import Pilot
 
 from cco_tui.app import CcoApp
-from cco_tui.proxy_api import ProxyClient
+from cco_tui.tui.proxy_client import ProxyClient
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import DISPLAY_URL, AppFactory, settle
 from tests.tui.seed import history

@@ -15,10 +15,10 @@ from textual.pilot import Pilot
 from textual.widgets import RichLog
 
 from cco_tui.app import CcoApp
-from cco_tui.exporting import export_dir
-from cco_tui.logs import MemoryLogHandler
-from cco_tui.settings import load_config
-from cco_tui.store.queries import EXPORT_COLUMNS
+from cco_tui.config.logs import MemoryLogHandler
+from cco_tui.config.settings import load_config
+from cco_tui.store.export import EXPORT_COLUMNS
+from cco_tui.tui.exporting import export_dir
 from tests.conftest import write_config
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import AppFactory, screen_text, settle

@@ -1,6 +1,6 @@
 """Upstream (OpenAI-style) errors -> Anthropic-shaped errors, whole or as an SSE `error` event.
 
-The status -> type table is cco's one table (cco_tui.errors); this module adds reading the many shapes of
+The status -> type table is cco's one table (cco_tui.wire.errors); this module adds reading the many shapes of
 OpenAI-compatible error bodies.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 
 import orjson
 
-from cco_tui.errors import error_document, error_type_for
-from cco_tui.errors import error_event as _error_event
+from cco_tui.wire.errors import error_document, error_type_for
+from cco_tui.wire.errors import error_event as _error_event
 
 ErrorBody = bytes | str | Mapping[str, Any] | None
 

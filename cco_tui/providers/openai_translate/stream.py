@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from cco_tui.sse import SSEEvent, SSEParser, encode_event
+from cco_tui.wire.sse import SSEEvent, SSEParser, encode_event
 
 from .content import JSON
 from .errors import error_event, upstream_message

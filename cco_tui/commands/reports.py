@@ -1,0 +1,142 @@
+"""`cco stats` and `cco export`: read the analytics database directly (no server needed). CLI: may print."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO
+
+import orjson
+
+from cco_tui.store import queries
+from cco_tui.store.connect import open_database
+from cco_tui.store.db import default_db_path
+from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
+from cco_tui.store.timespec import HELP as TIME_HELP
+from cco_tui.store.timespec import parse_time
+
+
+def add_report_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    stats = subparsers.add_parser("stats", help="cost, savings and usage totals from the analytics database")
+    stats.add_argument("--project", help="only this project (default: all projects)")
+    _add_range_and_db(stats)
+    stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.set_defaults(func=run_stats)
+
+    export = subparsers.add_parser("export", help="every recorded request as CSV or JSON")
+    export.add_argument("--format", choices=EXPORT_FORMATS, default="csv")
+    export.add_argument("--out", type=Path, help="write to this file (default: standard output)")
+    export.add_argument("--project", help="only this project")
+    _add_range_and_db(export)
+    export.set_defaults(func=run_export)
+
+
+def _add_range_and_db(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--since", type=_time_arg, help=f"start of the range: {TIME_HELP}")
+    parser.add_argument("--until", type=_time_arg, help="end of the range (same forms as --since)")
+    parser.add_argument("--db", type=Path, help="database file (default: $CCO_DB or the user data directory)")
+
+
+def _time_arg(text: str) -> float:
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _filter(args: argparse.Namespace) -> queries.Filter:
+    return queries.Filter(project=args.project, since=args.since, until=args.until)
+
+
+def _open(args: argparse.Namespace) -> Path | None:
+    path: Path = args.db or default_db_path()
+    if not path.exists():
+        print(f"cco: no analytics database at {path} (no requests recorded yet?)", file=sys.stderr)
+        return None
+    open_database(path)
+    return path
+
+
+def run_stats(args: argparse.Namespace) -> int:
+    if _open(args) is None:
+        return 1
+    f = _filter(args)
+    totals, by_model, by_project = (
+        queries.totals(f),
+        queries.breakdown(f, "model"),
+        queries.breakdown(f, "project"),
+    )
+    if args.json:
+        report = {"totals": totals, "by_model": by_model, "by_project": by_project}
+        sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        print("\n".join(_stats_lines(totals, by_model, by_project, f)))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    if _open(args) is None:
+        return 1
+    with _output(args.out) as out:
+        for chunk in encode_export(export_rows(_filter(args)), args.format):
+            out.write(chunk)
+    return 0
+
+
+@contextlib.contextmanager
+def _output(path: Path | None) -> Iterator[IO[bytes]]:
+    if path is None:
+        yield sys.stdout.buffer
+        sys.stdout.buffer.flush()
+        return
+    with path.open("wb") as handle:
+        yield handle
+
+
+def _stats_lines(
+    t: queries.Totals, models: list[queries.Group], projects: list[queries.Group], f: queries.Filter
+) -> list[str]:
+    scope = f"project {f.project}" if f.project else "all projects"
+    lines = [
+        f"cco stats — {scope}",
+        f"  requests      {t.requests:,}  (errors {t.errors:,}, unpriced {t.unpriced_requests:,})",
+        f"  cost          ${t.cost_usd:,.4f}",
+        f"  saved         ${t.saved_usd:,.4f}  (cache ${t.saved_cache_usd:,.4f},"
+        f" local ${t.saved_local_usd:,.4f}, prompt caching ${t.saved_prompt_cache_usd:,.4f})",
+        f"  tokens        in {t.input_tokens:,}  out {t.output_tokens:,}"
+        f"  cache write {t.cache_write_tokens:,}  cache read {t.cache_read_tokens:,}",
+        f"  cache hits    {t.cache_hits:,} of {t.cache_lookups:,} lookups ({t.cache_hit_rate:.1%})",
+        f"  latency       avg {_ms(t.latency_avg_ms)}  p50 {_ms(t.latency_p50_ms)}  p95 {_ms(t.latency_p95_ms)}",
+    ]
+    return [*lines, *_group_table("model", models), *_group_table("project", projects)]
+
+
+def _group_table(title: str, groups: list[queries.Group]) -> list[str]:
+    if not groups:
+        return []
+    rows = [f"  {'by ' + title:<32} {'requests':>9} {'cost $':>12} {'saved $':>12} {'p95':>10}"]
+    for g in groups:
+        rows.append(
+            f"  {g.key[:32]:<32} {g.requests:>9,} {g.cost_usd:>12,.4f} {g.saved_usd:>12,.4f}"
+            f" {_ms(g.latency_p95_ms):>10}"
+        )
+    return ["", *rows]
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m cco_tui.commands.reports stats|export …` (the same commands `cco` offers)."""
+    parser = argparse.ArgumentParser(prog="cco")
+    add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,186 @@
+"""Configuration: the three JSON files, where they are looked up, and their validation.
+
+Lookup: `--config DIR`, else the user config dir if it exists, else the defaults shipped in the package. A file
+missing from the chosen dir falls back to the shipped one. Every problem is a ConfigError naming the file and key.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from cco_tui.config.errors import ConfigError
+from cco_tui.config.paths import shipped_config_dir, user_config_dir
+from cco_tui.config.routes import Route, parse_routes
+from cco_tui.costs.pricing import PricingTable, load_pricing, shipped_pricing_path
+
+SETTINGS_FILE = "settings.json"
+ROUTING_FILE = "model-routing.json"
+PRICING_FILE = "model-pricing.json"
+
+
+@dataclass(frozen=True, slots=True)
+class CacheSettings:
+    enabled: bool = True
+    max_bytes: int = 256 * 1024 * 1024
+    ttl_seconds: float = 86400.0
+    scope: str = "credential"  # or "shared"
+    persist: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    max_body_bytes: int = 32 * 1024 * 1024
+    connect_timeout_s: float = 10.0
+    shutdown_timeout_s: float = 5.0
+    refresh_seconds: float = 5.0
+    retry_after_cap_s: float = 5.0  # longest retry-after cco waits before retrying a model that has fallbacks
+    allowed_origins: tuple[str, ...] = ()
+    allowed_hosts: tuple[str, ...] = ()
+    analytics: bool = True  # record every request in the database (no prompt text, no keys)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    config_dir: Path | None  # None: only the shipped defaults are in use
+    settings: Settings
+    routes: tuple[Route, ...]
+    pricing: PricingTable
+    sources: dict[str, Path]  # file name -> the path it was read from
+
+
+def choose_config_dir(explicit: str | None) -> Path | None:
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_dir():
+            raise ConfigError(str(path), "--config", "is not a directory")
+        return path
+    user_dir = user_config_dir()
+    return user_dir if user_dir.is_dir() else None
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            str(path), "(file)", f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(str(path), "(file)", f"cannot be read: {exc.strerror}") from None
+
+
+def locate(name: str, config_dir: Path | None) -> Path:
+    if config_dir is not None and (config_dir / name).is_file():
+        return config_dir / name
+    return shipped_config_dir() / name
+
+
+def load_config(explicit_dir: str | None = None) -> Config:
+    config_dir = choose_config_dir(explicit_dir or os.environ.get("CCO_CONFIG_DIR"))
+    sources = {name: locate(name, config_dir) for name in (SETTINGS_FILE, ROUTING_FILE, PRICING_FILE)}
+    settings = parse_settings(read_json(sources[SETTINGS_FILE]), str(sources[SETTINGS_FILE]))
+    routes = parse_routes(read_json(sources[ROUTING_FILE]), str(sources[ROUTING_FILE]))
+    return Config(config_dir, settings, routes, load_pricing(shipped_pricing_path(), sources[PRICING_FILE]), sources)
+
+
+# --- settings.json -------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to one JSON object, with errors that name the file and the dotted key."""
+
+    def __init__(self, data: Any, file: str, prefix: str = "") -> None:
+        if not isinstance(data, dict):
+            raise ConfigError(file, prefix or "(root)", "must be a JSON object")
+        self.data, self.file, self.prefix = data, file, prefix
+
+    def fail(self, key: str, problem: str) -> ConfigError:
+        return ConfigError(self.file, self.prefix + key, problem)
+
+    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
+            raise self.fail(key, f"must be a number greater than {minimum:g}, got {value!r}")
+        return float(value)
+
+    def integer(self, key: str, default: int) -> int:
+        value = self.data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(key, f"must be a positive integer, got {value!r}")
+        return value
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, got {value!r}")
+        return value
+
+    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
+        value = self.data.get(key, default)
+        if value not in allowed:
+            raise self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
+        return str(value)
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(key, "must be a list of strings")
+        return tuple(value)
+
+    def only(self, *known: str) -> _Reader:
+        """A typo (`max_bodybytes`) must not be silently ignored; keys starting with `_` are comments."""
+        unknown = sorted(key for key in self.data if key not in known and not str(key).startswith("_"))
+        if unknown:
+            raise self.fail(unknown[0], f"unknown key (known: {', '.join(known)})")
+        return self
+
+    def section(self, key: str) -> _Reader:
+        return _Reader(self.data.get(key, {}), self.file, f"{self.prefix}{key}.")
+
+
+_DEFAULTS = Settings()
+_CACHE_DEFAULTS = CacheSettings()
+
+
+SETTINGS_KEYS = (
+    "max_body_bytes",
+    "connect_timeout_s",
+    "shutdown_timeout_s",
+    "refresh_seconds",
+    "retry_after_cap_s",
+    "allowed_origins",
+    "allowed_hosts",
+    "analytics",
+    "cache",
+)
+CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist")
+
+
+def parse_settings(data: Any, file: str) -> Settings:
+    reader = _Reader(data, file).only(*SETTINGS_KEYS)
+    return Settings(
+        max_body_bytes=reader.integer("max_body_bytes", _DEFAULTS.max_body_bytes),
+        connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
+        shutdown_timeout_s=reader.number("shutdown_timeout_s", _DEFAULTS.shutdown_timeout_s),
+        refresh_seconds=reader.number("refresh_seconds", _DEFAULTS.refresh_seconds),
+        retry_after_cap_s=reader.number("retry_after_cap_s", _DEFAULTS.retry_after_cap_s, minimum=-1),
+        allowed_origins=reader.strings("allowed_origins"),
+        allowed_hosts=reader.strings("allowed_hosts"),
+        analytics=reader.boolean("analytics", _DEFAULTS.analytics),
+        cache=parse_cache_settings(reader.section("cache").only(*CACHE_KEYS)),
+    )
+
+
+def parse_cache_settings(reader: _Reader) -> CacheSettings:
+    return CacheSettings(
+        enabled=reader.boolean("enabled", _CACHE_DEFAULTS.enabled),
+        max_bytes=reader.integer("max_bytes", _CACHE_DEFAULTS.max_bytes),
+        ttl_seconds=reader.number("ttl_seconds", _CACHE_DEFAULTS.ttl_seconds),
+        scope=reader.choice("scope", _CACHE_DEFAULTS.scope, ("credential", "shared")),
+        persist=reader.boolean("persist", _CACHE_DEFAULTS.persist),
+    )

@@ -1,0 +1,232 @@
+"""The /v1/* handler: intake → cache (hit, or follow an identical request in flight) → route → relay → record."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+from cco_tui.cache.coalesce import Flight, FlightFailed
+from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
+from cco_tui.pipeline.cache import CachePlan, plan_for
+from cco_tui.pipeline.forward import Forwarded, forward
+from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
+from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
+from cco_tui.pipeline.route import chain_for
+from cco_tui.pipeline.shared import Shared
+from cco_tui.wire import content
+from cco_tui.wire.errors import ProxyError
+from cco_tui.wire.headers import RawHeaders, downstream_headers
+from cco_tui.wire.types import Incoming, Outgoing
+
+FOLLOW_ATTEMPTS = 3
+CLIENT_CLOSED = 499  # the status proxies use for "the client closed the request"
+
+
+def error_outgoing(error: ProxyError, request_id: str, started: float) -> Outgoing:
+    outgoing = Outgoing(error.status, [(b"content-type", content.JSON_BYTES)], error.body())
+    stamp(outgoing, request_id, (time.perf_counter() - started) * 1000)
+    return outgoing
+
+
+def stamp(outgoing: Outgoing, request_id: str, overhead_ms: float) -> None:
+    outgoing.headers.append((b"x-cco-request-id", request_id.encode()))
+    outgoing.headers.append((b"x-cco-overhead-ms", b"%.3f" % overhead_ms))
+
+
+class Exchange:
+    """One request's way through the pipeline."""
+
+    def __init__(self, state: Shared, incoming: Incoming) -> None:
+        self.state = state
+        self.incoming = incoming
+        self.chain = chain_for(state.config, incoming)
+        self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
+
+    async def run(self) -> Outgoing:
+        try:
+            if self.plan.reads:
+                return await self.from_cache_or_upstream()
+            return await self.upstream(None)
+        except ProxyError as error:
+            self.record_error(error)
+            return error_outgoing(error, self.incoming.request_id, self.incoming.t0)
+
+    # --- cache ------------------------------------------------------------------------------------------------
+
+    async def from_cache_or_upstream(self) -> Outgoing:
+        """Hit, or follow an identical request in flight, or lead. When a followed leader fails, the followers
+        race to lead again (one goes upstream, the rest follow it) instead of all retrying at once."""
+        for _ in range(FOLLOW_ATTEMPTS):
+            entry = self.state.cache.get(self.plan.scope, self.plan.key)
+            if entry is not None:
+                return self.from_entry(entry)
+            flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
+            if leader:
+                return await self.upstream(flight)
+            try:
+                return await self.follow(flight)
+            except FlightFailed:
+                continue  # never share the leader's error
+        return await self.upstream(None)
+
+    def from_entry(self, entry: CacheEntry) -> Outgoing:
+        body, content_type = replay(entry, stream=self.incoming.stream)
+        self.finish(
+            Served(200, self.chain[0].route.provider, entry.model, "hit"),
+            Observed(
+                usage=dict(entry.usage),
+                complete=True,
+                response_bytes=len(body),
+                finished_at=time.perf_counter(),
+            ),
+        )
+        return self.response(body, 200, [(b"content-type", content_type.encode())], "hit", entry.model)
+
+    async def follow(self, flight: Flight) -> Outgoing:
+        follower = flight.follow()
+        head = await follower.head()  # waits for the first chunk too: past this point the follower is committed
+        self.state.cache.count_coalesced()
+        model = self.chain[0].requested_model
+        headers = list(head.headers)
+        if self.incoming.stream and head.is_stream:
+            served = Served(head.status, self.chain[0].route.provider, model, "hit")
+            watcher = StreamWatcher(keep=False, flight=None)
+            stream = WatchedStream(follower, watcher, head.status, lambda seen: self.finish(served, seen))
+            return self.response(stream, head.status, headers, "hit", model)
+        raw = await follower.read_all()
+        as_json = body_as_json(raw, head.is_stream)
+        observed = observe_json(head.status, as_json, False)
+        body = body_as_sse(raw, head.is_stream) if self.incoming.stream else as_json
+        self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), observed)
+        content_type = content.SSE_BYTES if self.incoming.stream else content.JSON_BYTES
+        return self.response(body, head.status, [(b"content-type", content_type)], "hit", model)
+
+    # --- upstream ---------------------------------------------------------------------------------------------
+
+    async def upstream(self, flight: Flight | None) -> Outgoing:
+        try:
+            forwarded = await forward(self.state.upstream, self.state.config, self.incoming, self.chain)
+        except BaseException:
+            if flight is not None:
+                flight.finish(False)
+            raise
+        return self.relay(forwarded, flight)
+
+    def relay(self, forwarded: Forwarded, flight: Flight | None) -> Outgoing:
+        reply = forwarded.reply
+        headers = downstream_headers(reply.headers)
+        by_primary = forwarded.resolved is self.chain[0]
+        if flight is not None and not by_primary:
+            flight.finish(False)  # another model answered: followers asked for this one, let them try for it
+            flight = None
+        if flight is not None:
+            flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
+        served = Served(
+            reply.status,
+            forwarded.resolved.route.provider,
+            forwarded.resolved.requested_model,
+            "miss" if self.plan.mode == "normal" else self.plan.mode,
+            forwarded.attempts,
+            reply.upstream_started,
+        )
+        keep = self.plan.writes and by_primary and 200 <= reply.status < 300
+        if reply.chunks is None:
+            return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
+        watcher = StreamWatcher(keep=keep, flight=flight)
+        stream = WatchedStream(
+            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight), reply.closer
+        )
+        return self.response(
+            stream,
+            reply.status,
+            headers,
+            served.cache_status,
+            served.served_model,
+            self.overhead_ms(reply.upstream_started, reply.headers_at),
+        )
+
+    def relay_body(
+        self,
+        body: bytes,
+        served: Served,
+        headers: RawHeaders,
+        keep: bool,
+        flight: Flight | None,
+        headers_at: float,
+    ) -> Outgoing:
+        observed = observe_json(served.status, body, keep)
+        if flight is not None:
+            flight.publish(body)
+        self.conclude(served, observed, flight)
+        return self.response(
+            body,
+            served.status,
+            headers,
+            served.cache_status,
+            served.served_model,
+            self.overhead_ms(served.upstream_started or 0.0, headers_at),
+        )
+
+    def conclude(self, served: Served, observed: Observed, flight: Flight | None) -> None:
+        """The answer is complete (or ended): store it if it may be, release followers, record the request."""
+        entry = None
+        if observed.complete and observed.body is not None:
+            entry = CacheEntry.create(
+                observed.body,
+                is_stream=observed.is_stream,
+                usage=observed.usage,
+                model=served.served_model or "",
+            )
+            self.state.store(self.plan.scope, self.plan.key, entry)
+        if flight is not None:
+            flight.finish(observed.complete, entry)
+        if served.upstream_finished is None:
+            served.upstream_finished = observed.finished_at
+        self.finish(served, observed)
+
+    # --- response and record ----------------------------------------------------------------------------------
+
+    def response(
+        self,
+        body: bytes | AsyncIterator[bytes],
+        status: int,
+        headers: RawHeaders,
+        cache_status: str,
+        served_model: str | None,
+        overhead_ms: float | None = None,
+    ) -> Outgoing:
+        """`overhead_ms` excludes upstream time; without it (nothing went upstream) all elapsed time is ours."""
+        outgoing = Outgoing(status, headers, body) if isinstance(body, bytes) else Outgoing(status, headers, None, body)
+        if self.incoming.path == "/v1/messages":
+            headers.append((b"x-cco-cache", cache_status.encode()))
+            if served_model:
+                headers.append((b"x-cco-served-model", served_model.encode()))
+        elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
+        stamp(outgoing, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
+        return outgoing
+
+    def overhead_ms(self, upstream_started: float, headers_at: float) -> float:
+        return ((upstream_started - self.incoming.t0) + (time.perf_counter() - headers_at)) * 1000
+
+    def finish(self, served: Served, observed: Observed) -> None:
+        if not self.state.config.settings.analytics:
+            return
+        record = new_record(self.incoming)
+        fill_outcome(record, served, observed.usage, observed.error_type)
+        fill_timing(
+            record,
+            self.incoming,
+            served,
+            observed.first_byte_at,
+            observed.finished_at,
+            observed.response_bytes,
+        )
+        self.state.record(record)
+
+    def record_error(self, error: ProxyError) -> None:
+        served = Served(error.status, self.chain[0].route.provider, None, "off")
+        self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
+
+    def record_client_gone(self) -> None:
+        """The client left before the answer started: recorded, so the dashboard shows the abandoned call."""
+        self.record_error(ProxyError(CLIENT_CLOSED, "client disconnected", "client_disconnected"))

@@ -1,0 +1,21 @@
+"""What the TUI needs to know about the running proxy; built by the runner, read by the screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from cco_tui.config.logs import MemoryLogHandler
+from cco_tui.config.settings import Config
+
+
+@dataclass(frozen=True, slots=True)
+class AppContext:
+    base_url: str  # e.g. "http://127.0.0.1:8000": the TUI calls the proxy's /api/* over HTTP
+    db_path: Path
+    project: str  # the current project (cwd's git root name or --project)
+    config: Config
+    log_handler: MemoryLogHandler
+    log_file: Path | None
+    viewer_mode: bool  # another cco already serves the port; we only show its database
+    refresh_seconds: float = 5.0

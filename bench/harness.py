@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import ssl
 import statistics
 import subprocess
 import sys
@@ -111,8 +112,10 @@ def cco_headless(upstream: str, settings: dict[str, Any] | None = None) -> Itera
         yield Running(cco.url, cco.process.pid)
 
 
-def run_sequential(label: str, url: str, body: bytes, count: int, warmup: int = 50) -> Result:
-    with httpx.Client(headers=HEADERS, timeout=30) as client:
+def run_sequential(
+    label: str, url: str, body: bytes, count: int, warmup: int = 50, verify: ssl.SSLContext | bool = True
+) -> Result:
+    with httpx.Client(headers=HEADERS, timeout=30, verify=verify) as client:
         for _ in range(warmup):
             client.post(url + "/v1/messages", content=body).read()
         latencies = []

@@ -17,7 +17,8 @@ import platformdirs
 from cco_tui import __version__
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.network import is_loopback_address
-from cco_tui.config.settings import Config, load_config
+from cco_tui.config.settings import SETTINGS_FILE, Config, load_config
+from cco_tui.config.tls import TlsFiles, check_tls_files, choose_tls
 from cco_tui.runner import PortInUse, RunOptions, launch
 from cco_tui.store.db import default_db_path
 from cco_tui.store.migrations import SchemaError
@@ -86,7 +87,22 @@ def build_parser() -> argparse.ArgumentParser:
         default=env_flag("CCO_ALLOW_REMOTE"),
         help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]",
     )
+    add_tls_arguments(parser)
     return parser
+
+
+def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tls-cert", metavar="PATH", help="serve HTTPS with this PEM certificate [CCO_TLS_CERT]")
+    parser.add_argument("--tls-key", metavar="PATH", help="the certificate's PEM private key [CCO_TLS_KEY]")
+    parser.add_argument(
+        "--behind-tls-proxy",
+        action="store_true",
+        default=env_flag("CCO_BEHIND_TLS_PROXY"),
+        help="an ingress terminates TLS: a non-loopback bind may serve plain HTTP [CCO_BEHIND_TLS_PROXY=1]",
+    )
+    parser.add_argument(
+        "--ca", metavar="FILE", help="CA certificate to trust when the dashboard talks to an HTTPS cco (viewer mode)"
+    )
 
 
 REPORT_COMMANDS = ("stats", "export")
@@ -129,10 +145,33 @@ def main(argv: list[str] | None = None) -> int:
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = load_config(args.config)
         refuse_remote_bind(args.host, args.allow_remote)
+        args.tls = tls_files(args, config)
+        refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return serve(args, config)
+
+
+def tls_files(args: argparse.Namespace, config: Config) -> TlsFiles | None:
+    settings = config.settings
+    files = choose_tls(
+        (args.tls_cert, args.tls_key), (settings.tls_cert, settings.tls_key), str(config.sources[SETTINGS_FILE])
+    )
+    if files is not None:
+        check_tls_files(files)
+    return files
+
+
+def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool) -> None:
+    """Tokens and prompts must not cross a network in the clear: TLS here, or an ingress that terminates it."""
+    if tls is None and not behind_tls_proxy and not is_loopback_address(host):
+        raise ConfigError(
+            "command line",
+            "--host",
+            f'{host} would serve plain HTTP to the network; give --tls-cert and --tls-key (or "tls" in'
+            ' settings.json), or --behind-tls-proxy ("behind_tls_proxy": true) when an ingress terminates TLS',
+        )
 
 
 def refuse_remote_bind(host: str, allowed: bool) -> None:
@@ -149,6 +188,8 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         project=current_project(args.project),
         log_level=args.log_level,
         log_file=None if args.headless else default_log_file(),
+        tls=args.tls,
+        ca_file=Path(args.ca).expanduser() if args.ca else None,
     )
 
 

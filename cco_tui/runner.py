@@ -11,6 +11,7 @@ import errno
 import logging
 import signal
 import socket
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from hypercorn.config import Config as HypercornConfig
 
 from cco_tui.config.logs import find_memory_handler, setup_headless_logging, setup_tui_logging
 from cco_tui.config.settings import Config
+from cco_tui.config.tls import TlsFiles, client_trust
 from cco_tui.server.app import create_app
 from cco_tui.store.connect import open_database
 from cco_tui.tui.context import AppContext
@@ -37,6 +39,8 @@ class RunOptions:
     project: str
     log_level: str
     log_file: Path | None
+    tls: TlsFiles | None = None  # HTTPS on our port
+    ca_file: Path | None = None  # a private CA the dashboard trusts when it talks to an HTTPS cco
 
 
 class PortInUse(Exception):
@@ -62,9 +66,11 @@ def bind_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def hypercorn_config(sock: socket.socket, config: Config) -> HypercornConfig:
+def hypercorn_config(sock: socket.socket, config: Config, tls: TlsFiles | None) -> HypercornConfig:
     hc = HypercornConfig()
     hc.bind = [f"fd://{sock.fileno()}"]
+    if tls is not None:  # Hypercorn's context: TLS 1.2 or newer, ALPN h2 and http/1.1
+        hc.certfile, hc.keyfile = str(tls.cert), str(tls.key)
     hc.graceful_timeout = config.settings.shutdown_timeout_s
     hc.accesslog = None  # an access line per request would cost more than the proxying itself
     hc.errorlog = logging.getLogger("hypercorn.error")
@@ -81,7 +87,7 @@ class Server:
     def __init__(self, config: Config, options: RunOptions, sock: socket.socket) -> None:
         self.config = config
         self.app = create_app(config, options.db_path, options.host)
-        self._hc = hypercorn_config(sock, config)
+        self._hc = hypercorn_config(sock, config, options.tls)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -114,7 +120,7 @@ async def run_headless(config: Config, options: RunOptions, sock: socket.socket)
     for signum in STOP_SIGNALS:
         loop.add_signal_handler(signum, server.request_stop)
     server.start()
-    log.info("cco listening on http://%s:%d (headless)", display_host(options.host), options.port)
+    log.info("cco listening on %s (headless)", base_url(options))
     await server.wait()
     await server.stop()
     log.info("cco stopped")
@@ -138,6 +144,7 @@ async def run_tui(config: Config, options: RunOptions, sock: socket.socket | Non
 def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext:
     return AppContext(
         base_url=base_url(options),
+        verify=client_verify(options),
         db_path=options.db_path,
         project=options.project,
         config=config,
@@ -153,13 +160,18 @@ def display_host(host: str) -> str:
 
 
 def base_url(options: RunOptions) -> str:
-    return f"http://{display_host(options.host)}:{options.port}"
+    scheme = "https" if options.tls is not None else "http"
+    return f"{scheme}://{display_host(options.host)}:{options.port}"
+
+
+def client_verify(options: RunOptions) -> ssl.SSLContext | bool:
+    return client_trust(options.ca_file, options.tls)
 
 
 async def is_cco_serving(options: RunOptions) -> bool:
     """Another cco on the port means we can open the dashboard in viewer mode instead of failing."""
     try:
-        async with httpx.AsyncClient(timeout=2) as client:
+        async with httpx.AsyncClient(timeout=2, verify=client_verify(options)) as client:
             response = await client.get(base_url(options) + "/health")
         return response.status_code == 200 and response.json().get("service") == "cco"
     except (httpx.HTTPError, ValueError):

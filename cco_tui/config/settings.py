@@ -42,6 +42,9 @@ class Settings:
     allowed_hosts: tuple[str, ...] = ()
     analytics: bool = True  # record every request in the database (no prompt text, no keys)
     cache: CacheSettings = field(default_factory=CacheSettings)
+    tls_cert: str | None = None  # settings.json `tls.cert` / `tls.key`: HTTPS on cco's own port
+    tls_key: str | None = None
+    behind_tls_proxy: bool = False  # an ingress terminates TLS: a non-loopback bind may speak plain HTTP
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,12 @@ class _Reader:
             raise self.fail(key, "must be a list of strings")
         return tuple(value)
 
+    def optional_string(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is not None and (not isinstance(value, str) or not value):
+            raise self.fail(key, f"must be a non-empty string, got {value!r}")
+        return value
+
     def only(self, *known: str) -> _Reader:
         """A typo (`max_bodybytes`) must not be silently ignored; keys starting with `_` are comments."""
         unknown = sorted(key for key in self.data if key not in known and not str(key).startswith("_"))
@@ -157,6 +166,8 @@ SETTINGS_KEYS = (
     "allowed_hosts",
     "analytics",
     "cache",
+    "tls",
+    "behind_tls_proxy",
 )
 CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist")
 
@@ -173,6 +184,9 @@ def parse_settings(data: Any, file: str) -> Settings:
         allowed_hosts=reader.strings("allowed_hosts"),
         analytics=reader.boolean("analytics", _DEFAULTS.analytics),
         cache=parse_cache_settings(reader.section("cache").only(*CACHE_KEYS)),
+        tls_cert=reader.section("tls").only("cert", "key").optional_string("cert"),
+        tls_key=reader.section("tls").optional_string("key"),
+        behind_tls_proxy=reader.boolean("behind_tls_proxy", _DEFAULTS.behind_tls_proxy),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,3 +20,4 @@ class AppContext:
     log_file: Path | None
     viewer_mode: bool  # another cco already serves the port; we only show its database
     refresh_seconds: float = 5.0
+    verify: ssl.SSLContext | bool = True  # how the dashboard checks an HTTPS cco's certificate

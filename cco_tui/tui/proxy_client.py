@@ -6,6 +6,7 @@ port, working exactly like the normal mode.
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,9 +46,14 @@ class CacheStats:
 class ProxyClient:
     """Small async client; one per app, closed when the app exits."""
 
-    def __init__(self, base_url: str, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: ssl.SSLContext | bool = True,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT, transport=transport)
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT, transport=transport, verify=verify)
 
     async def aclose(self) -> None:
         await self._client.aclose()

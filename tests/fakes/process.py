@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -40,13 +41,15 @@ class CcoProcess:
         return self.process.wait(timeout)
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen[bytes], timeout: float = 30, verify: ssl.SSLContext | bool = True
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"cco exited early with {process.returncode}")
         try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
+            if httpx.get(url + "/health", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -55,7 +58,12 @@ def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout: float = 30
 
 @contextmanager
 def headless_cco(
-    config_dir: Path, db_path: Path, *extra: str, env: dict[str, str] | None = None
+    config_dir: Path,
+    db_path: Path,
+    *extra: str,
+    env: dict[str, str] | None = None,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,  # for https: trusts the CA that signed cco's certificate
 ) -> Iterator[CcoProcess]:
     port = free_port()
     args = [
@@ -74,10 +82,10 @@ def headless_cco(
     log_path = db_path.with_name(f"cco-{port}.log")
     with log_path.open("wb") as log_file:
         process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})})
-    cco = CcoProcess(process, port, f"http://127.0.0.1:{port}", log_path)
+    cco = CcoProcess(process, port, f"{scheme}://127.0.0.1:{port}", log_path)
     try:
         try:
-            wait_healthy(cco.url, process)
+            wait_healthy(cco.url, process, verify=verify)
         except (RuntimeError, TimeoutError) as error:
             raise RuntimeError(f"{error}; cco said: {cco.log()[-3000:]}") from None
         yield cco

@@ -105,7 +105,9 @@ def current_pricing(config: Config, db_path: Path) -> PricingTable:
     source = config.settings.pricing_source
     if not source:
         return config.pricing
-    live = LivePricing(config.shipped_pricing or config.pricing, config.user_pricing, source, cached_source_path(db_path))
+    live = LivePricing(
+        config.shipped_pricing or config.pricing, config.user_pricing, source, cached_source_path(db_path)
+    )
     if not live.load_cached():
         live.refresh()  # a command may wait for the network; a failure is logged and the shipped prices stay
     return live.table

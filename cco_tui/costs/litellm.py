@@ -57,7 +57,10 @@ def _rates(entry: Mapping[str, Any], suffix: str, fallback: Rates | None) -> Rat
     output_price = values["output"] if values["output"] is not None else getattr(fallback, "output", None)
     if input_price is None or output_price is None:
         return None
-    cache = {name: _cache_price(values[name], fallback, name, input_price * factor) for name, factor in CACHE_MULTIPLIERS.items()}
+    cache = {
+        name: _cache_price(values[name], fallback, name, input_price * factor)
+        for name, factor in CACHE_MULTIPLIERS.items()
+    }
     return Rates(input=input_price, output=output_price, **cache)
 
 

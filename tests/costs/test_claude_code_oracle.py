@@ -95,7 +95,9 @@ KNOWN_TO_2_1_332 = [
 ]
 KNOWN = {"2.1.197": KNOWN_TO_2_1_197, "2.1.332": KNOWN_TO_2_1_332}
 assert set(KNOWN) == set(CLAUDE_VERSIONS)
-CASES = [pytest.param(version, model, id=f"{version}-{model}") for version in CLAUDE_VERSIONS for model in KNOWN[version]]
+CASES = [
+    pytest.param(version, model, id=f"{version}-{model}") for version in CLAUDE_VERSIONS for model in KNOWN[version]
+]
 
 
 def claude_code_cost(version: str, model: str, tmp_path: Path) -> tuple[float, list[tuple[str, dict[str, Any]]]]:

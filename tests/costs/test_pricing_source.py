@@ -93,7 +93,12 @@ def test_litellm_fields_become_our_rates_and_tier() -> None:
     tier = price.long_context
     assert tier is not None and tier.threshold_tokens == 200_000
     # Given tier prices are used; the 1h write the map leaves out keeps its ratio to input (x2).
-    assert (tier.rates.input, tier.rates.output, tier.rates.cache_read, tier.rates.cache_write_1h) == (14, 52.5, 1.4, 28)
+    assert (tier.rates.input, tier.rates.output, tier.rates.cache_read, tier.rates.cache_write_1h) == (
+        14,
+        52.5,
+        1.4,
+        28,
+    )
     assert table.lookup("sample_spec") is None and table.lookup("dall-e-3") is None
     assert table.lookup("ollama/llama3") is None
 

@@ -232,3 +232,17 @@ def test_cco_prices_a_request_with_the_served_map(
 
 def _rows(url: str) -> int:
     return int(httpx.get(url + "/api/stats", timeout=10).json()["requests"])
+
+
+@pytest.mark.parametrize(
+    ("settings", "key"),
+    [({"pricing_source": 42}, "pricing_source"), ({"pricing_source": " "}, "pricing_source"),
+     ({"pricing_refresh_hours": 0}, "pricing_refresh_hours")],
+)  # fmt: skip
+def test_bad_pricing_settings_name_the_key(tmp_path: Path, settings: dict[str, Any], key: str) -> None:
+    from cco_tui.settings import load_config
+
+    config = write_config(tmp_path / "config", "http://127.0.0.1:9", settings=settings)
+    with pytest.raises(ConfigError) as caught:
+        load_config(str(config))
+    assert caught.value.key == key and str(config / "settings.json") in str(caught.value)

@@ -68,7 +68,8 @@ def run_check(args: argparse.Namespace) -> int:
     if len(still) < len(found):
         print("run `cco reprice` to price the requests of the models that have a price now")
     if still:
-        print(f"\nto price the others, add to {_user_pricing_file(config)} (and fill in the prices):")
+        which = "them" if len(still) == len(found) else "the others"
+        print(f"\nto price {which}, add to {_user_pricing_file(config)} (and fill in the prices):")
         print(json.dumps({"pricing": {m.model: PLACEHOLDER for m in still}}, indent=2))
     return 1 if still else 0
 

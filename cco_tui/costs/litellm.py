@@ -41,8 +41,8 @@ def parse_litellm(data: object, source: str) -> PricingTable:
 
 
 def _entry(model: str, entry: object) -> ModelPrice | None:
-    if not isinstance(entry, Mapping):
-        return None
+    if not isinstance(entry, Mapping) or "*" in model:
+        return None  # our table reads `*` as a pattern: a map's key must not price ids it never named
     base = _rates(entry, "", None)
     if base is None or (base.input == 0 and base.output == 0):
         return None  # a zero price in a public map means "not known", not "free": local models have our patterns
@@ -50,8 +50,8 @@ def _entry(model: str, entry: object) -> ModelPrice | None:
 
 
 def _rates(entry: Mapping[str, Any], suffix: str, fallback: Rates | None) -> Rates | None:
-    """Rates from the fields ending in `suffix`. Only input is required of a tier: its other prices fall back to
-    the base rates; a base entry needs input and output, and a missing cache price follows CACHE_MULTIPLIERS."""
+    """Rates from the fields ending in `suffix`. A base entry needs input and output, and a cache price it leaves
+    out follows CACHE_MULTIPLIERS; a tier needs only input, the rest comes from `fallback` (base rates scaled)."""
     values = {name: _per_million(entry.get(field + suffix)) for name, field in FIELDS.items()}
     input_price = values["input"]
     output_price = values["output"] if values["output"] is not None else getattr(fallback, "output", None)

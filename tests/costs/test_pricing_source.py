@@ -52,6 +52,7 @@ SERVED: dict[str, Any] = {
     "claude-opus-5-5": litellm_entry(3, 15),  # overrides the shipped $4/$20
     "dall-e-3": {"output_cost_per_image": 0.04, "mode": "image_generation"},
     "ollama/llama3": litellm_entry(0, 0),  # zero is "unknown" in the public map: our ollama/* pattern stays
+    "somegateway/*": litellm_entry(1, 1),  # a key is an id, never a pattern
 }
 
 
@@ -101,6 +102,7 @@ def test_litellm_fields_become_our_rates_and_tier() -> None:
     )
     assert table.lookup("sample_spec") is None and table.lookup("dall-e-3") is None
     assert table.lookup("ollama/llama3") is None
+    assert table.lookup("somegateway/anything") is None and len(table) == 2
 
 
 def test_litellm_entry_without_cache_prices_uses_the_documented_multipliers() -> None:

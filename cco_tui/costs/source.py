@@ -92,8 +92,7 @@ class LivePricing:
             return False
         self._use(table)
         self._save(raw)
-        if self._failing:
-            log.info("pricing_source %s is reachable again", self.source)
+        log.info("pricing_source %s: prices for %d models", self.source, len(table))
         self._failing = False
         return True
 
@@ -115,7 +114,7 @@ class LivePricing:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        wait = self.seconds_until_due()
+        wait = self.seconds_until_due() if self._has_source else 0.0  # a saved copy that did not load is not fresh
         while not self._stop.wait(wait):
             ok = self.refresh()
             wait = self.interval_s if ok else min(self.interval_s, RETRY_S)

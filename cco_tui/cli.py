@@ -109,7 +109,7 @@ def run_report(argv: list[str]) -> int:
 
 def run_pricing(argv: list[str]) -> int:
     """`cco pricing check` / `cco reprice`: imported only when asked for."""
-    from cco_tui.pricing_cli import add_pricing_commands
+    from cco_tui.commands.pricing import add_pricing_commands
 
     parser = argparse.ArgumentParser(prog="cco")
     add_pricing_commands(parser.add_subparsers(dest="command", required=True))

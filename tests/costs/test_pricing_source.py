@@ -242,7 +242,7 @@ def _rows(url: str) -> int:
      ({"pricing_refresh_hours": 0}, "pricing_refresh_hours")],
 )  # fmt: skip
 def test_bad_pricing_settings_name_the_key(tmp_path: Path, settings: dict[str, Any], key: str) -> None:
-    from cco_tui.settings import load_config
+    from cco_tui.config.settings import load_config
 
     config = write_config(tmp_path / "config", "http://127.0.0.1:9", settings=settings)
     with pytest.raises(ConfigError) as caught:

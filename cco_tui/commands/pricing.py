@@ -12,11 +12,12 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from cco_tui.config_error import ConfigError
+from cco_tui.config.errors import ConfigError
+from cco_tui.config.settings import PRICING_FILE, Config, load_config
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
-from cco_tui.settings import PRICING_FILE, Config, load_config
-from cco_tui.store.db import default_db_path, open_database
+from cco_tui.store.connect import open_database
+from cco_tui.store.db import default_db_path
 from cco_tui.store.reprice import UnpricedModel, reprice, unpriced_models
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
@@ -125,6 +126,6 @@ def _day(ts: float) -> str:
 
 
 def _user_pricing_file(config: Config) -> Path:
-    from cco_tui.paths import user_config_dir
+    from cco_tui.config.paths import user_config_dir
 
     return (config.config_dir or user_config_dir()) / PRICING_FILE

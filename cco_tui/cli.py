@@ -106,7 +106,11 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 REPORT_COMMANDS = ("stats", "export")
-EPILOG = "reports: `cco stats --help`, `cco export --help` (they read the database; no server needed)"
+PRICING_COMMANDS = ("pricing", "reprice")
+EPILOG = (
+    "reports: `cco stats --help`, `cco export --help`; prices: `cco pricing check`, `cco reprice --help`"
+    " (they read the database; no server needed)"
+)
 
 
 def run_report(argv: list[str]) -> int:
@@ -115,6 +119,16 @@ def run_report(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def run_pricing(argv: list[str]) -> int:
+    """`cco pricing check` / `cco reprice`: imported only when asked for."""
+    from cco_tui.commands.pricing import add_pricing_commands
+
+    parser = argparse.ArgumentParser(prog="cco")
+    add_pricing_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 
@@ -139,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] in REPORT_COMMANDS:
         return run_report(argv)
+    if argv and argv[0] in PRICING_COMMANDS:
+        return run_pricing(argv)
     args = build_parser().parse_args(argv)
     try:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)

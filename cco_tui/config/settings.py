@@ -15,7 +15,7 @@ from typing import Any
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.paths import shipped_config_dir, user_config_dir
 from cco_tui.config.routes import Route, parse_routes
-from cco_tui.costs.pricing import PricingTable, load_pricing, shipped_pricing_path
+from cco_tui.costs.pricing import PricingTable, load_pricing_layers, merge, shipped_pricing_path
 
 SETTINGS_FILE = "settings.json"
 ROUTING_FILE = "model-routing.json"
@@ -41,6 +41,8 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     allowed_hosts: tuple[str, ...] = ()
     analytics: bool = True  # record every request in the database (no prompt text, no keys)
+    pricing_source: str | None = None  # URL or path of a LiteLLM-format price map, layered over the shipped prices
+    pricing_refresh_hours: float = 24.0
     cache: CacheSettings = field(default_factory=CacheSettings)
     tls_cert: str | None = None  # settings.json `tls.cert` / `tls.key`: HTTPS on cco's own port
     tls_key: str | None = None
@@ -52,8 +54,10 @@ class Config:
     config_dir: Path | None  # None: only the shipped defaults are in use
     settings: Settings
     routes: tuple[Route, ...]
-    pricing: PricingTable
+    pricing: PricingTable  # shipped prices with the user's model-pricing.json over them
     sources: dict[str, Path]  # file name -> the path it was read from
+    shipped_pricing: PricingTable | None = None  # the layers of `pricing`, for pricing_source to go between
+    user_pricing: PricingTable | None = None
 
 
 def choose_config_dir(explicit: str | None) -> Path | None:
@@ -88,7 +92,9 @@ def load_config(explicit_dir: str | None = None) -> Config:
     sources = {name: locate(name, config_dir) for name in (SETTINGS_FILE, ROUTING_FILE, PRICING_FILE)}
     settings = parse_settings(read_json(sources[SETTINGS_FILE]), str(sources[SETTINGS_FILE]))
     routes = parse_routes(read_json(sources[ROUTING_FILE]), str(sources[ROUTING_FILE]))
-    return Config(config_dir, settings, routes, load_pricing(shipped_pricing_path(), sources[PRICING_FILE]), sources)
+    shipped, user = load_pricing_layers(shipped_pricing_path(), sources[PRICING_FILE])
+    pricing = shipped if user is None else merge(shipped, user)
+    return Config(config_dir, settings, routes, pricing, sources, shipped, user)
 
 
 # --- settings.json -------------------------------------------------------------------------------------------
@@ -129,6 +135,12 @@ class _Reader:
             raise self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
         return str(value)
 
+    def optional_text(self, key: str) -> str | None:
+        value = self.data.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise self.fail(key, f"must be a URL or a file path, got {value!r}")
+        return value.strip() if value is not None else None
+
     def strings(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
@@ -165,6 +177,8 @@ SETTINGS_KEYS = (
     "allowed_origins",
     "allowed_hosts",
     "analytics",
+    "pricing_source",
+    "pricing_refresh_hours",
     "cache",
     "tls",
     "behind_tls_proxy",
@@ -183,6 +197,8 @@ def parse_settings(data: Any, file: str) -> Settings:
         allowed_origins=reader.strings("allowed_origins"),
         allowed_hosts=reader.strings("allowed_hosts"),
         analytics=reader.boolean("analytics", _DEFAULTS.analytics),
+        pricing_source=reader.optional_text("pricing_source"),
+        pricing_refresh_hours=reader.number("pricing_refresh_hours", _DEFAULTS.pricing_refresh_hours),
         cache=parse_cache_settings(reader.section("cache").only(*CACHE_KEYS)),
         tls_cert=reader.section("tls").only("cert", "key").optional_string("cert"),
         tls_key=reader.section("tls").optional_string("key"),

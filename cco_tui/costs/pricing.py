@@ -143,10 +143,16 @@ def load_pricing_file(path: Path, base: PricingTable | None = None) -> PricingTa
 
 def load_pricing(shipped: Path, user: Path | None = None) -> PricingTable:
     """The shipped prices, overridden by the user's file when it exists."""
+    table, user_table = load_pricing_layers(shipped, user)
+    return table if user_table is None else merge(table, user_table)
+
+
+def load_pricing_layers(shipped: Path, user: Path | None = None) -> tuple[PricingTable, PricingTable | None]:
+    """The shipped table and the user's (None without a user file of its own)."""
     table = load_pricing_file(shipped)
-    if user is not None and user.exists() and user.resolve() != shipped.resolve():
-        table = merge(table, load_pricing_file(user, base=table))
-    return table
+    if user is None or not user.exists() or user.resolve() == shipped.resolve():
+        return table, None
+    return table, load_pricing_file(user, base=table)
 
 
 def shipped_pricing_path() -> Path:

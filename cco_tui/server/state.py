@@ -16,6 +16,7 @@ from cco_tui.cache.keys import new_scope_secret
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
+from cco_tui.costs.source import LivePricing, cached_source_path
 from cco_tui.pipeline.guard import AccessPolicy
 from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
@@ -49,6 +50,7 @@ class ServerState:
     writer: RecordWriter = field(init=False)
     sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
+    live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
@@ -69,7 +71,24 @@ class ServerState:
             await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
         if self.config.settings.cache.persist:
             await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
+        if self.config.settings.pricing_source:
+            await asyncio.to_thread(self._start_live_pricing)
         self._upstream = Upstream()
+
+    def _start_live_pricing(self) -> None:
+        """The saved map now (a file read), then refreshes in the background: never on the request path."""
+        settings, config = self.config.settings, self.config
+        assert settings.pricing_source is not None
+        self.live_pricing = LivePricing(
+            shipped=config.shipped_pricing or config.pricing,
+            user=config.user_pricing,
+            source=settings.pricing_source,
+            cache_path=cached_source_path(self.db_path),
+            interval_s=settings.pricing_refresh_hours * 3600,
+            on_change=self.writer.use_pricing,
+        )
+        self.live_pricing.load_cached()
+        self.live_pricing.start()
 
     def _open_persistent(self) -> None:
         settings = self.config.settings.cache
@@ -86,6 +105,8 @@ class ServerState:
         )
 
     async def close(self) -> None:
+        if self.live_pricing is not None:
+            await asyncio.to_thread(self.live_pricing.stop)
         if self._upstream is not None:
             await self._upstream.aclose()
             self._upstream = None

@@ -167,7 +167,7 @@ def add_to_rollups(db: SqliteDatabase, rows: Sequence[Mapping[str, Any]]) -> Non
     """Fold freshly inserted request rows into every rollup level (inside the caller's transaction)."""
     for level in ROLLUP_LEVELS:
         if level.sums is not None:
-            _upsert_sums(db, level.sums, rollup_rows(rows, level.seconds))
+            upsert_sums(db, level.sums, rollup_rows(rows, level.seconds))
         if level.latency is not None:
             _upsert_counts(db, level.latency, histogram_rows(rows, level.seconds))
 
@@ -184,7 +184,8 @@ def rebuild_rollups(db: SqliteDatabase) -> None:
             _fill_counts(db, level.latency, level.seconds)
 
 
-def _upsert_sums(db: SqliteDatabase, model: type[Rollup], rows: list[tuple[Any, ...]]) -> None:
+def upsert_sums(db: SqliteDatabase, model: type[Rollup], rows: list[tuple[Any, ...]]) -> None:
+    """Add KEY_COLUMNS + MEASURES tuples to the rollup rows with the same key (inserting missing ones)."""
     run_many(db, _sums_upsert_sql(model._meta.table_name), rows)
 
 

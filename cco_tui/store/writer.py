@@ -91,6 +91,11 @@ class RecordWriter:
         self._thread.join(max(deadline - time.monotonic(), 0))
         return not self._thread.is_alive()
 
+    def use_pricing(self, pricing: PricingTable) -> None:
+        """Price every record from now on with this table (a refreshed price map); one reference swap."""
+        self._pricing = pricing
+        self._unpriced_models = set()  # a model still unpriced under the new table is worth one more log line
+
     def stats(self) -> WriterStats:
         with self._counts_lock:
             return WriterStats(self._queue.qsize(), self._written, self._dropped, self._failed)

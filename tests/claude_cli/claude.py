@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -12,25 +11,42 @@ from typing import Any
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+# The pinned Claude Code versions (scripts/test installs each into tools/<version>/), oldest first.
+CLAUDE_VERSIONS = ("2.1.197", "2.1.332")
+NEWEST = CLAUDE_VERSIONS[-1]
+# Slow acceptance tests run on the newest CLI only; the cost oracle and default-model tests run on every version.
+newest_only = pytest.mark.parametrize("claude_version", [NEWEST])
+every_version = pytest.mark.parametrize("claude_version", CLAUDE_VERSIONS)
 
 
-def claude_binary() -> str:
-    """CLAUDE_BIN, then the copy .ci/run installs under tools/, then PATH. In CI a missing CLI is a failure."""
-    candidates = [
-        os.environ.get("CLAUDE_BIN"),
-        str(REPO / "tools/node_modules/.bin/claude"),
-        shutil.which("claude"),
-    ]
-    for candidate in candidates:
-        if candidate and Path(candidate).exists():
-            return candidate
+def installed_binary(version: str) -> Path:
+    return REPO / "tools" / version / "node_modules/.bin/claude"
+
+
+def claude_binary(version: str = NEWEST) -> str:
+    """CLAUDE_BIN (whatever version it is), else the pinned copy scripts/test installs. In CI missing is a failure."""
+    override = os.environ.get("CLAUDE_BIN")
+    if override:
+        return override
+    candidate = installed_binary(version)
+    if candidate.exists():
+        return str(candidate)
     if os.environ.get("CI"):
-        pytest.fail("the Claude Code CLI is not installed (run .ci/run, which installs it under tools/)")
-    pytest.skip("the Claude Code CLI is not installed; `npm install --prefix tools @anthropic-ai/claude-code`")
+        pytest.fail(f"Claude Code {version} is not installed (scripts/test installs it under tools/{version}/)")
+    pytest.skip(
+        f"Claude Code {version} is not installed; "
+        f"`npm install --prefix tools/{version} @anthropic-ai/claude-code@{version}`"
+    )
 
 
 def run_claude(
-    base_url: str, cwd: Path, home: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 180
+    base_url: str,
+    cwd: Path,
+    home: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 180,
+    version: str = NEWEST,
 ) -> subprocess.CompletedProcess[str]:
     home.mkdir(parents=True, exist_ok=True)
     environment = {
@@ -44,7 +60,7 @@ def run_claude(
         **(env or {}),
     }
     return subprocess.run(
-        [claude_binary(), *args],
+        [claude_binary(version), *args],
         cwd=cwd,
         env=environment,
         capture_output=True,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.claude_cli.claude import run_claude, run_json
+from tests.claude_cli.claude import every_version, newest_only, run_claude, run_json
 from tests.fakes.anthropic_upstream import FakeAnthropic, Received, Reply, message, stream_events
 from tests.fakes.process import CcoProcess, headless_cco
 
@@ -46,8 +47,11 @@ def bash_then_text(received: Received) -> Reply:
     return Reply(events=stream_events(message(text=f"The tool printed: {output}")))
 
 
-def test_print_mode_answer_comes_through(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
-    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "say hello")
+@every_version
+def test_print_mode_answer_comes_through(
+    claude_version: str, cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "say hello", version=claude_version)
     assert result["result"] == "Hello from the fake upstream."
     assert result["is_error"] is False
     request = fake.last
@@ -58,9 +62,51 @@ def test_print_mode_answer_comes_through(cco_process: CcoProcess, fake: FakeAnth
     assert request.json()["stream"] is True
 
 
-def test_tool_round_trip(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+# What each pinned CLI uses when no model is named: a new CLI's default must be priced from its first request.
+DEFAULT_MODEL = {"2.1.197": "claude-opus-4-8", "2.1.332": "claude-opus-5-5"}
+BILLED = {
+    "input_tokens": 2345,
+    "output_tokens": 678,
+    "cache_creation_input_tokens": 3000,
+    "cache_read_input_tokens": 40_000,
+    "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
+}
+
+
+@every_version
+def test_default_model_cost_recorded_equals_claude_codes_total_cost_usd(
+    claude_version: str, cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    def billed(received: Received) -> Reply:
+        msg = message(model=received.json()["model"], usage=BILLED)
+        return Reply(events=stream_events(msg)) if received.json().get("stream") else Reply(body=msg)
+
+    fake.responder = billed
+    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "say hello", version=claude_version)
+    models = {r.json()["model"] for r in fake.received if r.path == "/v1/messages"}
+    assert models == {DEFAULT_MODEL[claude_version]}
+    stats = _recorded(cco_process.url, fake.count())
+    assert stats["unpriced_requests"] == 0
+    assert stats["cost_usd"] == pytest.approx(result["total_cost_usd"], abs=1e-6)
+    assert result["total_cost_usd"] > 0
+
+
+def _recorded(url: str, requests: int, timeout: float = 10) -> dict[str, Any]:
+    """cco's totals once all `requests` are written (the writer commits in the background)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stats: dict[str, Any] = httpx.get(url + "/api/stats", timeout=5).json()
+        if stats["requests"] >= requests or time.monotonic() > deadline:
+            return stats
+        time.sleep(0.05)
+
+
+@newest_only
+def test_tool_round_trip(claude_version: str, cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
     fake.responder = bash_then_text
-    result = run_json(cco_process.url, tmp_path, tmp_path / "home", "run the marker command", "--allowedTools", "Bash")
+    home = tmp_path / "home"
+    args = ("run the marker command", "--allowedTools", "Bash")
+    result = run_json(cco_process.url, tmp_path, home, *args, version=claude_version)
     assert TOOL_MARKER in result["result"]
     assert fake.count() >= 2
     returned = [r for r in fake.received if r.path == "/v1/messages" and tool_results(r)]
@@ -68,19 +114,26 @@ def test_tool_round_trip(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path:
     assert TOOL_MARKER in json.dumps(tool_results(returned[-1])[-1]["content"])
 
 
-def test_upstream_overload_is_reported_not_hung(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+@newest_only
+def test_upstream_overload_is_reported_not_hung(
+    claude_version: str, cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
+) -> None:
     body = {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}
     fake.responder = lambda received: Reply(status=529, body=body, headers={"request-id": "req_overloaded"})
-    result = run_claude(cco_process.url, tmp_path, tmp_path / "home", "-p", "hello", timeout=240)
+    home = tmp_path / "home"
+    result = run_claude(cco_process.url, tmp_path, home, "-p", "hello", timeout=240, version=claude_version)
     assert result.returncode != 0
     assert "overloaded" in (result.stdout + result.stderr).lower()
 
 
-def test_second_identical_run_is_a_cache_hit(cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path) -> None:
+@newest_only
+def test_second_identical_run_is_a_cache_hit(
+    claude_version: str, cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path
+) -> None:
     work = tmp_path / "project"
     work.mkdir()
-    first = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?")
-    second = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?")
+    first = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?", version=claude_version)
+    second = run_json(cco_process.url, work, tmp_path / "home", "what is the answer?", version=claude_version)
     assert second["result"] == first["result"] == "Hello from the fake upstream."
     assert fake.count() == 1, "the second run should have been answered from the cache"
     stats = httpx.get(cco_process.url + "/api/cache/stats").json()
@@ -88,7 +141,8 @@ def test_second_identical_run_is_a_cache_hit(cco_process: CcoProcess, fake: Fake
     assert second["session_id"] != first["session_id"]  # metadata differed, the cache key did not
 
 
-def test_claude_code_on_gpt_4o_completes_a_tool_round_trip(tmp_path: Path, fake_upstream) -> None:
+@newest_only
+def test_claude_code_on_gpt_4o_completes_a_tool_round_trip(claude_version: str, tmp_path: Path, fake_upstream) -> None:
     from tests.conftest import write_config
     from tests.fakes.openai_upstream import FakeOpenAI, ToolCall, text_reply, tool_reply
     from tests.fakes.serve import running
@@ -115,6 +169,7 @@ def test_claude_code_on_gpt_4o_completes_a_tool_round_trip(tmp_path: Path, fake_
                 "--allowedTools",
                 "Bash",
                 env={"ANTHROPIC_MODEL": "gpt-4o"},
+                version=claude_version,
             )
     assert result["result"] == "GPT saw the marker."
     chat_requests = [r for r in fake_openai.received if r.body.get("model") == "gpt-4o"]

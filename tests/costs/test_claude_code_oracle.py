@@ -1,35 +1,24 @@
-"""Our cost of a usage mix equals Claude Code's own total_cost_usd (the real CLI, against a fake upstream)."""
+"""Our cost of a usage mix equals Claude Code's own total_cost_usd (the real CLI, against a fake upstream).
+
+One CLI run per (version, model) plays a tool loop through every mix below, one call per mix, so the CLI's
+total is the sum over all of them; we price each call the upstream saw and compare the sums to 1e-6.
+Only the newest CLI knows the newest models (an older one prices an id it does not know at a default).
+"""
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from cco_tui.costs import load_pricing_file, price_request, shipped_pricing_path, usage_from_anthropic
+from tests.claude_cli.claude import CLAUDE_VERSIONS, run_json
 from tests.costs.usage_upstream import usage_upstream
 from tests.fakes.serve import running
 
 pytestmark = pytest.mark.claude_cli
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-def _claude_binary() -> str | None:
-    candidates = [
-        os.environ.get("CCO_CLAUDE_BIN"),
-        str(REPO / "tools/node_modules/.bin/claude"),
-        shutil.which("claude"),
-    ]
-    return next((c for c in candidates if c and Path(c).exists()), None)
-
-
-CLAUDE = _claude_binary()
 
 MIXES: dict[str, dict[str, Any]] = {
     "plain": {"input_tokens": 1200, "output_tokens": 345},
@@ -48,40 +37,84 @@ MIXES: dict[str, dict[str, Any]] = {
         "cache_read_input_tokens": 20_000,
         "cache_creation": {"ephemeral_5m_input_tokens": 1000, "ephemeral_1h_input_tokens": 2000},
     },
-}
-CASES = [("claude-sonnet-4-5-20250929", name) for name in MIXES] + [
-    ("claude-opus-4-5", "mixed"),
-    ("claude-haiku-4-5", "mixed"),
-    ("claude-3-5-haiku-20241022", "mixed"),
+    # Exactly at the 100k prompt-size threshold (input + cache writes + reads): not above it, base rates.
+    "at 100k": {"input_tokens": 39_000, "output_tokens": 80, "cache_creation_input_tokens": 1000,
+                "cache_read_input_tokens": 60_000},
+    # Above every tier threshold (100k, 200k): the whole call at the long-prompt rates where a family has them.
+    # Last, so no turn follows a prompt bigger than a 200k window.
+    "long prompt": {
+        "input_tokens": 150_000,
+        "output_tokens": 1000,
+        "cache_creation_input_tokens": 2000,
+        "cache_read_input_tokens": 60_000,
+        "cache_creation": {"ephemeral_5m_input_tokens": 500, "ephemeral_1h_input_tokens": 1500},
+    },
+}  # fmt: skip
+
+# Models each CLI prices itself; a dated or [1m] spelling stands in for its family where the CLI accepts one.
+KNOWN_TO_2_1_197 = [  # not sonnet-5 (2.1.197 still priced it at $3/$15) nor the 5.5 models (its default)
+    "claude-opus-4-8",
+    "claude-opus-4-7",
+    "claude-opus-4-6",
+    "claude-opus-4-5-20251101",
+    "claude-opus-4-1",  # 2.1.197 sends claude-opus-4-8 for it
+    "claude-sonnet-4-6",
+    "claude-sonnet-4-5-20250929",
+    "claude-sonnet-4-5[1m]",
+    "claude-sonnet-4-0",
+    "claude-3-7-sonnet-20250219",
+    "claude-haiku-4-5-20251001",
+    "claude-3-5-haiku-20241022",
+    "claude-fable-5",
+    "claude-mythos-5",
+]
+KNOWN_TO_2_1_332 = [
+    "claude-opus-5-5",
+    "claude-opus-5-5[1m]",
+    "claude-opus-5",
+    "claude-opus-4-8",
+    "claude-opus-4-7",
+    "claude-opus-4-6",
+    "claude-opus-4-5-20251101",
+    "claude-sonnet-5-5",
+    "claude-sonnet-5",
+    "claude-sonnet-4-6",
+    "claude-sonnet-4-5-20250929",
+    "claude-sonnet-4-5[1m]",
+    "claude-sonnet-4-20250514",
+    "claude-3-7-sonnet-20250219",
+    "claude-haiku-5-5",
+    "claude-haiku-4-5-20251001",
+    "claude-3-5-haiku-20241022",
+    "claude-fable-5",
+    "claude-fable-5-1",
+    "claude-fable-5-2",
+    "claude-mythos-5",
+    "claude-mythos-5-1",
+    "claude-mythos-5-2",
+]
+KNOWN = {"2.1.197": KNOWN_TO_2_1_197, "2.1.332": KNOWN_TO_2_1_332}
+assert set(KNOWN) == set(CLAUDE_VERSIONS)
+CASES = [
+    pytest.param(version, model, id=f"{version}-{model}") for version in CLAUDE_VERSIONS for model in KNOWN[version]
 ]
 
 
-def _claude_cost(url: str, model: str, home: Path) -> float:
-    assert CLAUDE is not None
-    env = {
-        **os.environ,
-        "HOME": str(home),
-        "ANTHROPIC_BASE_URL": url,
-        "ANTHROPIC_API_KEY": "sk-ant-test",
-        "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
-        "DISABLE_TELEMETRY": "1",
-        "CLAUDE_CODE_MAX_RETRIES": "1",
-    }
-    command = [CLAUDE, "-p", "say hello", "--output-format", "json", "--model", model]
-    done = subprocess.run(command, env=env, cwd=home, capture_output=True, text=True, timeout=120, check=True)
-    return float(json.loads(done.stdout)["total_cost_usd"])
+def claude_code_cost(version: str, model: str, tmp_path: Path) -> tuple[float, list[tuple[str, dict[str, Any]]]]:
+    """Claude Code's total_cost_usd for one run through every mix, and the (model, usage) of each call."""
+    calls: list[tuple[str, dict[str, Any]]] = []
+    with running(usage_upstream(list(MIXES.values()), calls)) as upstream:
+        args = ("--model", model, "--allowedTools", "Bash")
+        result = run_json(upstream.url, tmp_path, tmp_path / "home", "run it", *args, version=version)
+    return float(result["total_cost_usd"]), calls
 
 
-@pytest.mark.skipif(
-    CLAUDE is None, reason="Claude Code CLI not installed (npm i --prefix tools @anthropic-ai/claude-code)"
-)
-@pytest.mark.parametrize(("model", "mix"), CASES)
-def test_cost_equals_claude_codes_total_cost_usd(model: str, mix: str, tmp_path: Path) -> None:
-    usage, calls = MIXES[mix], list[str]()
-    with running(usage_upstream(usage, calls)) as upstream:
-        theirs = _claude_cost(upstream.url, model, tmp_path)
+@pytest.mark.parametrize(("claude_version", "model"), CASES)
+def test_cost_equals_claude_codes_total_cost_usd(claude_version: str, model: str, tmp_path: Path) -> None:
+    theirs, calls = claude_code_cost(claude_version, model, tmp_path)
+    assert len(calls) == len(MIXES), json.dumps(calls)[:2000]
     table = load_pricing_file(shipped_pricing_path())
     # The CLI may rename a model before sending it; price what the upstream was asked for, every call.
-    ours = [price_request(table, sent, usage_from_anthropic(usage)).cost_usd for sent in calls]
-    assert calls and None not in ours
+    ours = [price_request(table, sent, usage_from_anthropic(usage)).cost_usd for sent, usage in calls]
+    assert None not in ours
     assert sum(c for c in ours if c is not None) == pytest.approx(theirs, abs=1e-6)

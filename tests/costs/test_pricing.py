@@ -32,7 +32,9 @@ def test_ships_every_family(table: PricingTable) -> None:
         "claude-opus-4-5", "claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8", "claude-opus-4",
         "claude-opus-4-1", "claude-sonnet-4", "claude-sonnet-4-5", "claude-sonnet-4-6", "claude-haiku-4-5",
         "claude-3-5-haiku", "claude-opus-5", "claude-sonnet-5", "gpt-4o", "gpt-4o-mini", "gpt-4.1",
-        "gpt-4.1-mini", "gpt-5", "gpt-5-mini",
+        "gpt-4.1-mini", "gpt-5", "gpt-5-mini", "claude-opus-5-5", "claude-sonnet-5-5", "claude-haiku-5-5",
+        "claude-fable-5", "claude-fable-5-1", "claude-fable-5-2", "claude-mythos-5", "claude-mythos-5-1",
+        "claude-mythos-5-2", "claude-opus-4-0", "claude-sonnet-4-0", "claude-3-7-sonnet", "claude-3-5-sonnet",
     ]  # fmt: skip
     missing = [model for model in families if model not in table.prices]
     assert missing == []
@@ -72,11 +74,20 @@ def test_cost_of_each_usage_mix(table: PricingTable, model: str, usage: Usage, e
 
 
 def test_long_context_tier_bills_the_whole_request_at_the_higher_rates(table: PricingTable) -> None:
-    under = Usage(input=200_000, output=1000)
-    over = Usage(input=150_000, cache_read=60_000, output=1000)  # the threshold counts cached tokens too
-    assert price_request(table, "claude-sonnet-4-5", under).cost_usd == pytest.approx((200_000 * 3 + 1000 * 15) / M)
-    expected = (150_000 * 6 + 60_000 * 0.6 + 1000 * 22.5) / M
-    assert price_request(table, "claude-sonnet-4-5", over).cost_usd == pytest.approx(expected)
+    at = Usage(input=40_000, cache_read=60_000, output=1000)  # exactly 100k prompt tokens: not above
+    over = Usage(input=40_000, cache_read=60_000, cache_write_1h=1, output=1000)  # the threshold counts cache too
+    assert price_request(table, "claude-haiku-5-5", at).cost_usd == pytest.approx(
+        (40_000 * 0.1 + 60_000 * 0.01 + 1000 * 0.5) / M
+    )
+    expected = (40_000 * 0.5 + 60_000 * 0.05 + 1 * 1.0 + 1000 * 2.5) / M
+    assert price_request(table, "claude-haiku-5-5", over).cost_usd == pytest.approx(expected)
+
+
+def test_sonnet_4_5_has_no_200k_tier_as_claude_code_prices_it(table: PricingTable) -> None:
+    usage = Usage(input=150_000, cache_read=60_000, output=1000)
+    assert price_request(table, "claude-sonnet-4-5[1m]", usage).cost_usd == pytest.approx(
+        (150_000 * 3 + 60_000 * 0.3 + 1000 * 15) / M
+    )
 
 
 @pytest.mark.parametrize(
@@ -88,6 +99,12 @@ def test_long_context_tier_bills_the_whole_request_at_the_higher_rates(table: Pr
         ("claude-3-5-haiku-latest", "claude-3-5-haiku"),
         ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
         ("claude-sonnet-4-5-20250929[1m]", "claude-sonnet-4-5"),
+        ("claude-opus-5-5[1m]", "claude-opus-5-5"),
+        ("claude-opus-4-20250514", "claude-opus-4"),
+        ("claude-sonnet-4-20250514", "claude-sonnet-4"),
+        ("claude-3-7-sonnet-20250219", "claude-3-7-sonnet"),
+        ("us.anthropic.claude-opus-4-6-v1", "claude-opus-4-6"),
+        ("claude-mythos-5-2", "claude-mythos-5-2"),
         ("anthropic/claude-haiku-4-5", "claude-haiku-4-5"),
         ("openrouter/anthropic/claude-opus-4-5-20251101", "claude-opus-4-5"),
         ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "claude-sonnet-4-5"),
@@ -104,7 +121,7 @@ def test_lookup_finds_the_family_entry(table: PricingTable, model: str, entry: s
     assert price is not None and price.model == entry
 
 
-@pytest.mark.parametrize("model", ["claude-opus-4-9", "mystery-model", "gpt-4", "qwen3-coder", ""])
+@pytest.mark.parametrize("model", ["claude-opus-4-9", "claude-opus-6", "mystery-model", "gpt-4", "qwen3-coder", ""])
 def test_unknown_model_is_unpriced_not_free(table: PricingTable, model: str) -> None:
     assert table.lookup(model) is None
     costing = price_request(table, model, Usage(input=10, output=10))
@@ -152,7 +169,7 @@ def test_user_file_overrides_whole_entries(tmp_path: Path) -> None:
     sonnet = table.lookup("claude-sonnet-4-5-20250929")
     assert sonnet is not None
     assert (sonnet.rates.input, sonnet.rates.output, sonnet.rates.cache_read) == (1.0, 2.0, 0.1)
-    assert sonnet.long_context is None  # the user's entry replaced the shipped one whole
+    assert sonnet.rates.cache_write_1h == 2.0  # the user's entry replaced the shipped one whole
     assert table.lookup("claude-opus-4-5") is not None  # other shipped entries stay
     local = price_request(table, "my-local-model", Usage(input=M))
     assert local.saved_local_usd == pytest.approx(5.0)

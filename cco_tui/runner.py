@@ -24,6 +24,7 @@ from cco_tui.config.settings import Config
 from cco_tui.config.tls import TlsFiles, client_trust
 from cco_tui.server.app import create_app
 from cco_tui.store.connect import open_database
+from cco_tui.store.target import DbTarget
 from cco_tui.tui.context import AppContext
 
 log = logging.getLogger("cco")
@@ -35,7 +36,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class RunOptions:
     host: str
     port: int
-    db_path: Path
+    db_path: DbTarget
     project: str
     log_level: str
     log_file: Path | None

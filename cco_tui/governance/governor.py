@@ -153,8 +153,13 @@ class Governor:
         self._reading.pop(key, None)
         return value
 
-    async def _take_budget(self, ticket: Ticket, check: BudgetCheck, spent: float, worst: float, now: float) -> None:
+    async def _take_budget(
+        self, ticket: Ticket, check: BudgetCheck, spent: float, worst: float | None, now: float
+    ) -> None:
         start, end = period_bounds(check.period, now)
+        if worst is None:  # an unpriced model is not free: admitting it would let the budget be overshot
+            message = f"cco budget '{check.rule}' cannot bound a model without a price; add it to model-pricing.json"
+            raise Refused(402, "billing_error", message, check.rule, [(b"x-should-retry", b"false")])
         key = f"{check.counter}:{int(start)}"
         self.budget_counters[key] = (check, start, end)
         reservation = await self.counters.reserve(key, worst, check.usd, spent)
@@ -175,12 +180,12 @@ class Governor:
         held, settled = self.counters.usage(hold.reservation.key)
         return max(0.0, hold.check.usd - hold.spent - settled - held)
 
-    def worst_cost(self, model: str, tokens: int, max_tokens: int) -> float:
+    def worst_cost(self, model: str, tokens: int, max_tokens: int) -> float | None:
         """Input at the dearest input rate (a cache write may cost more than plain input), all of `max_tokens`
-        at the output rate."""
+        at the output rate; None when the model has no price."""
         price = self.pricing.lookup(model)
         if price is None:
-            return 0.0
+            return None
         rates = price.rates_for(Usage(input=tokens))
         dearest = max(rates.input, rates.cache_write_5m, rates.cache_write_1h)
         return (tokens * dearest + max_tokens * rates.output) / 1_000_000

@@ -5,8 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 
+_current: dict[str, tuple[float, float]] = {}
+
+
 def period_bounds(period: str, now: float) -> tuple[float, float]:
-    """(start, end) epoch seconds of the `day`, `week` (from Monday) or `month` holding `now`."""
+    """(start, end) epoch seconds of the `day`, `week` (from Monday) or `month` holding `now`. Remembered per
+    period while it lasts: calendar arithmetic costs more than the rest of an admission."""
+    known = _current.get(period)
+    if known is not None and known[0] <= now < known[1]:
+        return known
+    bounds = _compute(period, now)
+    _current[period] = bounds
+    return bounds
+
+
+def _compute(period: str, now: float) -> tuple[float, float]:
     moment = datetime.fromtimestamp(now, UTC)
     day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
     if period == "day":

@@ -42,7 +42,7 @@ async def _reserve_many(counters: LocalCounters) -> list[Reservation | None]:
 def test_reservations_never_exceed_the_limit() -> None:
     counters = LocalCounters()
     held = [r for r in asyncio.run(_reserve_many(counters)) if r is not None]
-    assert len(held) == 5  # 2 spent + 5 × 1.5 = 9.5 ≤ 10
+    assert len(held) == 5  # 2 spent + 5 * 1.5 = 9.5, within 10
     for reservation in held:
         counters.settle(reservation, 1.0)
         counters.settle(reservation, 1.0)  # twice: counted once

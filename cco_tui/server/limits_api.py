@@ -72,6 +72,6 @@ def budget_rows(governor: Governor) -> list[dict[str, Any]]:
         row["resets_at"] = iso(end)
         held, settled = governor.counters.usage(key)
         spent = governor.spent_so_far(key) + settled
-        scope = check.counter.split(":", 2)[-1]
+        scope = check.counter.split(":", 2)[-1] if check.counter.startswith("budget:") else "token"
         row["counters"].append({"scope": scope, "spent_usd": round(spent, 6), "reserved_usd": round(held, 6)})
     return list(rows.values())

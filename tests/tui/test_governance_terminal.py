@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import httpx
 
+from cco_tui.config.limits import BudgetRule
+from cco_tui.config.logs import LOG_FORMAT, MemoryLogHandler
 from cco_tui.config.settings import load_config
+from cco_tui.governance.counters import LocalCounters
+from cco_tui.governance.governor import Governor
+from cco_tui.governance.rules import RuleBook, Subject
 from cco_tui.server.app import create_app
 from cco_tui.store.access_keys import create_key
 from cco_tui.store.connect import open_database
@@ -49,3 +55,24 @@ async def test_keys_limits_and_budgets(
     assert "team-rpm web 1/1" in text
     assert "web-monthly * $0.0003 of" in text and "$5/month" in text  # 25 in + 12 out at $3/$15 per MTok
     assert f"key {key.id} token $0.0003 of" in text and "$2.5/day" in text
+
+
+async def test_budget_warning_becomes_a_notification(make_app: AppFactory, seeded_db: Path) -> None:
+    handler = MemoryLogHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logger = logging.getLogger("cco.governance")
+    logger.addHandler(handler)
+    budget = BudgetRule("team-daily", usd=1.0, period="day")
+    governor = Governor(RuleBook((), (budget,)), LocalCounters(), load_config().pricing, lambda *_: 0.0)
+    app = make_app(seeded_db, "http://127.0.0.1:9", log_handler=handler)
+    try:
+        async with app.run_test(size=(140, 40)) as pilot:
+            ticket = await governor.admit(Subject("claude-haiku-4-5", "web"), None, 10, 10)
+            assert ticket is not None
+            ticket.close(20, 0.85)  # 85% of the day's dollar
+            await pilot.pause()
+            await pilot.pause()
+            messages = [notification.message for notification in app._notifications]
+    finally:
+        logger.removeHandler(handler)
+    assert any("team-daily" in message and "80%" in message for message in messages), messages

@@ -43,9 +43,15 @@ def read_spend(spend: SpendFilter, start: float, until: float) -> float:
     )
 
 
+def nothing_recorded(spend: SpendFilter, start: float, until: float) -> float:
+    return 0.0
+
+
 def make_governor(config: Config) -> Governor:
+    """Budgets start from the spend recorded before this process; with analytics off nothing was."""
     settings = config.settings
-    return Governor(RuleBook(settings.limits, settings.budgets), LocalCounters(), config.pricing, read_spend)
+    reader = read_spend if settings.analytics else nothing_recorded
+    return Governor(RuleBook(settings.limits, settings.budgets), LocalCounters(), config.pricing, reader)
 
 
 def make_cache(config: Config) -> ResponseCache:

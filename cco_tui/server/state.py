@@ -16,6 +16,7 @@ from cco_tui.cache.keys import new_scope_secret
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
+from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
 from cco_tui.governance.counters import LocalCounters
 from cco_tui.governance.governor import Governor
@@ -113,10 +114,15 @@ class ServerState:
             source=settings.pricing_source,
             cache_path=cached_source_path(self.db_path),
             interval_s=settings.pricing_refresh_hours * 3600,
-            on_change=self.writer.use_pricing,
+            on_change=self._use_pricing,
         )
         self.live_pricing.load_cached()
         self.live_pricing.start()
+
+    def _use_pricing(self, pricing: PricingTable) -> None:
+        """A refreshed price map: rows and budgets are priced by it from now on (called from its thread)."""
+        self.writer.use_pricing(pricing)
+        self.governor.pricing = pricing  # one reference swapped: the next admission sees whole tables only
 
     def _open_persistent(self) -> None:
         settings = self.config.settings.cache

@@ -92,7 +92,9 @@ def tokens_config(tmp_path: Path, fake_upstream: tuple[FakeAnthropic, object]) -
 
 
 def test_non_loopback_bind_needs_token_auth(config_dir: Path, tmp_path: Path) -> None:
-    done = cco_command("--headless", "--host", "0.0.0.0", "--allow-remote", "--config", str(config_dir))
+    done = cco_command(
+        "--headless", "--host", "0.0.0.0", "--allow-remote", "--behind-tls-proxy", "--config", str(config_dir)
+    )
     assert done.returncode == 2
     assert len(done.stderr.strip().splitlines()) == 1
     assert "settings.json" in done.stderr and "auth" in done.stderr and "tokens" in done.stderr
@@ -103,7 +105,7 @@ def test_remote_bind_with_tokens_refuses_anonymous_clients_and_api(
 ) -> None:
     db = tmp_path / "cco.db"
     user, admin = create_key(db, "web"), create_key(db, "ops", "--admin")
-    extra = ("--host", "0.0.0.0", "--allow-remote")
+    extra = ("--host", "0.0.0.0", "--allow-remote", "--behind-tls-proxy")
     with headless_cco(tokens_config, db, *extra, env={"ANTHROPIC_API_KEY": OWN_KEY}) as cco:
         anonymous = httpx.post(cco.url + "/v1/messages", json=body())
         own_key = httpx.post(cco.url + "/v1/messages", json=body(), headers={"x-api-key": "sk-ant-someone"})

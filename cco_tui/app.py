@@ -44,6 +44,9 @@ RANGE_HINTS = {"today": "hour buckets, today (t: 30 days)", "30d": "day buckets,
 TAB_KEYS = Binding.Group("tabs")
 
 
+BUDGET_LOGGER = " cco.governance: "
+
+
 class CcoApp(App[None]):
     """The cco dashboard. Build it with the runner's AppContext; `clock` and `proxy` exist for tests."""
 
@@ -101,6 +104,7 @@ class CcoApp(App[None]):
         self._db_open = False
         self._last_error = ""
         self._shown_tab = "current"
+        self._budget_alerts: Callable[[], None] = lambda: None
 
     # --- layout ---------------------------------------------------------------------------------------
 
@@ -122,8 +126,20 @@ class CcoApp(App[None]):
         self.set_interval(self.context.refresh_seconds, self.refresh_data)
         self.refresh_data()
         self.current_pane.focus()
+        self._budget_alerts = self.context.log_handler.subscribe(self._budget_warning(asyncio.get_running_loop()))
+
+    def _budget_warning(self, loop: asyncio.AbstractEventLoop) -> Callable[[str], None]:
+        """Budget warnings (80%, 95%) are log lines of the governance logger: shown as notifications too."""
+
+        def seen(line: str) -> None:
+            if BUDGET_LOGGER in line and " WARNING " in line:
+                message = line.split(BUDGET_LOGGER, 1)[1]
+                loop.call_soon_threadsafe(self.tell, message, "Budget", "warning")
+
+        return seen
 
     async def on_unmount(self) -> None:
+        self._budget_alerts()
         await self.proxy.aclose()
 
     @property

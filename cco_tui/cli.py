@@ -115,7 +115,7 @@ REPORT_COMMANDS = ("stats", "export")
 PRICING_COMMANDS = ("pricing", "reprice")
 EPILOG = (
     "reports: `cco stats --help`, `cco export --help`; prices: `cco pricing check`, `cco reprice --help`"
-    " (they read the database; no server needed)"
+    " (they read the database; no server needed); access tokens: `cco keys --help`"
 )
 
 
@@ -137,6 +137,20 @@ def run_pricing(argv: list[str]) -> int:
     add_pricing_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
+
+
+def run_keys(argv: list[str]) -> int:
+    """`cco keys …`: access tokens, imported only when asked for."""
+    from cco_tui.commands.keys import add_keys_command
+
+    parser = argparse.ArgumentParser(prog="cco")
+    add_keys_command(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (sqlite3.Error, peewee.DatabaseError, OSError, SchemaError) as error:
+        print(f"cco: cannot use the database: {error}", file=sys.stderr)
+        return EXIT_CONFIG
 
 
 def chosen_db(explicit: str | None) -> DbTarget:
@@ -165,12 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(argv)
     if argv and argv[0] in PRICING_COMMANDS:
         return run_pricing(argv)
+    if argv and argv[0] == "keys":
+        return run_keys(argv)
     args = build_parser().parse_args(argv)
     try:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = load_config(args.config)
-        refuse_remote_bind(args.host, args.allow_remote)
+        refuse_remote_bind(args.host, args.allow_remote, config)
         args.tls = tls_files(args, config)
         refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
         args.db = chosen_db(args.db)
@@ -201,10 +217,18 @@ def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool)
         )
 
 
-def refuse_remote_bind(host: str, allowed: bool) -> None:
-    """Until access tokens exist, anyone who can reach a non-loopback port could spend the user's key."""
-    if not allowed and not is_loopback_address(host):
+def refuse_remote_bind(host: str, allowed: bool, config: Config) -> None:
+    """Off loopback, anyone who can reach the port could spend cco's key: only cco access tokens may."""
+    if is_loopback_address(host):
+        return
+    if not allowed:
         raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
+    if config.settings.auth != "tokens":
+        raise ConfigError(
+            str(config.sources["settings.json"]),
+            "auth",
+            f'must be "tokens" to bind {host} (a non-loopback address); create tokens with `cco keys create`',
+        )
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:

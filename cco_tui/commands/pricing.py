@@ -17,8 +17,8 @@ from cco_tui.config.settings import PRICING_FILE, Config, load_config
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
 from cco_tui.store.connect import open_database
-from cco_tui.store.db import default_db_path
 from cco_tui.store.reprice import UnpricedModel, reprice, unpriced_models
+from cco_tui.store.target import default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
@@ -96,7 +96,7 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, Path] | in
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    db_path: Path = (args.db or default_db_path()).expanduser()
+    db_path: Path = (args.db or default_db_target().path or Path("cco.db")).expanduser()
     if not db_path.exists():
         print(f"cco: no analytics database at {db_path} (no requests recorded yet?)", file=sys.stderr)
         return 1

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cco_tui.config.errors import ConfigError
+from cco_tui.config.limits import AUTH_MODES, BudgetRule, LimitRule, parse_budgets, parse_limits
 from cco_tui.config.paths import shipped_config_dir, user_config_dir
 from cco_tui.config.routes import Route, parse_routes
 from cco_tui.costs.pricing import PricingTable, load_pricing_layers, merge, shipped_pricing_path
@@ -47,6 +48,9 @@ class Settings:
     tls_cert: str | None = None  # settings.json `tls.cert` / `tls.key`: HTTPS on cco's own port
     tls_key: str | None = None
     behind_tls_proxy: bool = False  # an ingress terminates TLS: a non-loopback bind may speak plain HTTP
+    auth: str = "passthrough"  # or "tokens": only cco access tokens are accepted (required off loopback)
+    limits: tuple[LimitRule, ...] = ()
+    budgets: tuple[BudgetRule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +186,9 @@ SETTINGS_KEYS = (
     "cache",
     "tls",
     "behind_tls_proxy",
+    "auth",
+    "limits",
+    "budgets",
 )
 CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist")
 
@@ -203,6 +210,9 @@ def parse_settings(data: Any, file: str) -> Settings:
         tls_cert=reader.section("tls").only("cert", "key").optional_string("cert"),
         tls_key=reader.section("tls").optional_string("key"),
         behind_tls_proxy=reader.boolean("behind_tls_proxy", _DEFAULTS.behind_tls_proxy),
+        auth=reader.choice("auth", _DEFAULTS.auth, AUTH_MODES),
+        limits=parse_limits(reader.data.get("limits"), file),
+        budgets=parse_budgets(reader.data.get("budgets"), file),
     )
 
 

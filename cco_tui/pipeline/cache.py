@@ -53,7 +53,7 @@ def plan_for(incoming: Incoming, resolved: Resolved, settings: CacheSettings, se
     if mode == "bypass":
         return CachePlan("bypass")
     scope = credential_scope_of(
-        incoming.header(b"x-api-key"),
+        f"cco-key:{incoming.key_id}" if incoming.key_id else incoming.header(b"x-api-key"),  # per cco token
         incoming.header(b"authorization"),
         secret,
         "shared" if settings.scope == "shared" else "credential",

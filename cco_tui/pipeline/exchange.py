@@ -7,12 +7,15 @@ from collections.abc import AsyncIterator
 
 from cco_tui.cache.coalesce import Flight, FlightFailed
 from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
+from cco_tui.governance.governor import Ticket
+from cco_tui.pipeline import govern
 from cco_tui.pipeline.cache import CachePlan, plan_for
 from cco_tui.pipeline.forward import Forwarded, forward
 from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
 from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
 from cco_tui.pipeline.route import chain_for
 from cco_tui.pipeline.shared import Shared
+from cco_tui.store.access_keys import AccessKey
 from cco_tui.wire import content
 from cco_tui.wire.errors import ProxyError
 from cco_tui.wire.headers import RawHeaders, downstream_headers
@@ -23,7 +26,7 @@ CLIENT_CLOSED = 499  # the status proxies use for "the client closed the request
 
 
 def error_outgoing(error: ProxyError, request_id: str, started: float) -> Outgoing:
-    outgoing = Outgoing(error.status, [(b"content-type", content.JSON_BYTES)], error.body())
+    outgoing = Outgoing(error.status, [(b"content-type", content.JSON_BYTES), *error.headers], error.body())
     stamp(outgoing, request_id, (time.perf_counter() - started) * 1000)
     return outgoing
 
@@ -36,9 +39,12 @@ def stamp(outgoing: Outgoing, request_id: str, overhead_ms: float) -> None:
 class Exchange:
     """One request's way through the pipeline."""
 
-    def __init__(self, state: Shared, incoming: Incoming) -> None:
+    def __init__(self, state: Shared, incoming: Incoming, key: AccessKey | None = None) -> None:
         self.state = state
         self.incoming = incoming
+        self.key = key
+        self.ticket: Ticket | None = None
+        self.refused_by: str | None = None
         self.chain = chain_for(state.config, incoming)
         self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
 
@@ -105,10 +111,15 @@ class Exchange:
 
     async def upstream(self, flight: Flight | None) -> Outgoing:
         try:
+            self.ticket = await govern.admit(
+                self.state.governor, self.incoming, self.chain[0].requested_model, self.key
+            )
             forwarded = await forward(self.state.upstream, self.state.config, self.incoming, self.chain)
         except BaseException:
             if flight is not None:
-                flight.finish(False)
+                flight.finish(False)  # followers race to lead again, each through the govern step
+            if self.ticket is not None:
+                self.ticket.close()
             raise
         return self.relay(forwarded, flight)
 
@@ -182,6 +193,8 @@ class Exchange:
             flight.finish(observed.complete, entry)
         if served.upstream_finished is None:
             served.upstream_finished = observed.finished_at
+        if self.ticket is not None:
+            govern.settle(self.ticket, served.served_model or self.chain[0].requested_model, observed.usage)
         self.finish(served, observed)
 
     # --- response and record ----------------------------------------------------------------------------------
@@ -201,6 +214,8 @@ class Exchange:
             headers.append((b"x-cco-cache", cache_status.encode()))
             if served_model:
                 headers.append((b"x-cco-served-model", served_model.encode()))
+        if self.ticket is not None and (remaining := self.ticket.remaining_usd) is not None:
+            headers.append((b"x-cco-budget-remaining", b"%.4f" % remaining))
         elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
         stamp(outgoing, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
         return outgoing
@@ -213,6 +228,7 @@ class Exchange:
             return
         record = new_record(self.incoming)
         fill_outcome(record, served, observed.usage, observed.error_type)
+        record.rule = self.refused_by
         fill_timing(
             record,
             self.incoming,
@@ -224,6 +240,7 @@ class Exchange:
         self.state.record(record)
 
     def record_error(self, error: ProxyError) -> None:
+        self.refused_by = error.rule if isinstance(error, govern.Refusal) else None
         served = Served(error.status, self.chain[0].route.provider, None, "off")
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
 

@@ -41,11 +41,12 @@ def new_record(incoming: Incoming) -> RequestRecord:
         requested_model=incoming.model or "",
         stream=incoming.stream,
         request_bytes=len(incoming.body),
+        key_id=incoming.key_id,
     )
 
 
 def attribute(incoming: Incoming) -> tuple[str, str | None]:
-    named = header_text(incoming.headers, PROJECT_HEADER.encode())
+    named = incoming.key_project or header_text(incoming.headers, PROJECT_HEADER.encode())
     return project_from_request({PROJECT_HEADER: named} if named else {}, incoming.payload)
 
 

@@ -11,6 +11,7 @@ from cco_tui.cache.coalesce import InFlight
 from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
+from cco_tui.governance.governor import Governor
 from cco_tui.providers.http import Upstream
 from cco_tui.store.record import RequestRecord
 
@@ -20,6 +21,7 @@ class Shared(Protocol):
     scope_secret: bytes
     cache: ResponseCache
     inflight: InFlight
+    governor: Governor
 
     @property
     def upstream(self) -> Upstream:

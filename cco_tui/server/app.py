@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, cast
 
@@ -11,11 +12,13 @@ from werkzeug.exceptions import HTTPException
 from cco_tui import __version__
 from cco_tui.config.network import is_loopback_address
 from cco_tui.config.settings import Config
+from cco_tui.pipeline.access import is_cco_token, presented_token
 from cco_tui.pipeline.guard import make_policy
 from cco_tui.pipeline.intake import new_request_id
 from cco_tui.server.error_response import error_response
 from cco_tui.server.front import ProxyFront
 from cco_tui.server.health import health_blueprint
+from cco_tui.server.limits_api import limits_blueprint
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
@@ -40,6 +43,7 @@ def create_app(config: Config, db_path: DbTarget | Path | str, bind_host: str = 
     app.register_blueprint(stats_blueprint(db_path))
     app.register_blueprint(health_blueprint(state))
     app.register_blueprint(metrics_blueprint(state.metrics))
+    app.register_blueprint(limits_blueprint(state.governor))
     front = ProxyFront(cast("ASGIApp", app.asgi_app), state)
     app.asgi_app = front  # type: ignore[assignment,method-assign]
     return app
@@ -63,9 +67,27 @@ def register_guards(app: Quart, state: ServerState) -> None:
         )
         if problem:
             return error_response(403, problem, "permission_error")
-        if is_local_only(request.path) and not is_loopback_address(request.remote_addr or ""):
+        if not is_local_only(request.path):
+            return None
+        if state.config.settings.auth == "tokens":
+            return await admin_problem(state, presented_token(raw_headers(request.headers.items(lower=True))))
+        if not is_loopback_address(request.remote_addr or ""):
             return error_response(403, "this endpoint only answers on loopback", "permission_error")
         return None
+
+
+def raw_headers(items: Iterable[tuple[str, str]]) -> list[tuple[bytes, bytes]]:
+    return [(name.encode("latin-1"), value.encode("latin-1", "replace")) for name, value in items]
+
+
+async def admin_problem(state: ServerState, token: str | None) -> Response | None:
+    """With "auth": "tokens", cco's own API needs an admin token, from anywhere."""
+    key = await state.authenticate(token) if token is not None and is_cco_token(token) else None
+    if key is None:
+        return error_response(401, "this endpoint needs a cco admin access token", "authentication_error")
+    if not key.admin:
+        return error_response(403, f"access token {key.id} is not an admin token", "permission_error")
+    return None
 
 
 def is_local_only(path: str) -> bool:

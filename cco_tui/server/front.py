@@ -13,11 +13,13 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from cco_tui.pipeline.access import authenticate, without_credentials
 from cco_tui.pipeline.exchange import Exchange, error_outgoing
 from cco_tui.pipeline.intake import ClientGone, new_request_id, read_incoming
 from cco_tui.pipeline.relay import WatchedStream
 from cco_tui.server.cors import allow_headers, preflight
 from cco_tui.server.state import ServerState
+from cco_tui.store.access_keys import AccessKey
 from cco_tui.wire.asgi import ASGIApp, Receive, Scope, Send
 from cco_tui.wire.errors import ProxyError
 from cco_tui.wire.headers import header_value, with_date
@@ -45,7 +47,7 @@ class ProxyFront:
         started = time.perf_counter()
         origin = header_value(scope["headers"], b"origin")
         try:
-            incoming = await self.intake(scope, receive, started)
+            incoming, key = await self.intake(scope, receive, started)
         except ClientGone:
             return
         except Preflight:
@@ -57,13 +59,19 @@ class ProxyFront:
             self.state.record_rejected(scope, error)
             await deliver(error_outgoing(error, new_request_id(), started), send, None)
             return
-        await self.serve(Exchange(self.state, incoming), send, receive, origin)
+        await self.serve(Exchange(self.state, incoming, key), send, receive, origin)
 
-    async def intake(self, scope: Scope, receive: Receive, started: float) -> Incoming:
+    async def intake(self, scope: Scope, receive: Receive, started: float) -> tuple[Incoming, AccessKey | None]:
         self.check_access(scope)
         if scope["method"] == "OPTIONS":
             raise Preflight
-        return await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
+        tokens_only = self.state.config.settings.auth == "tokens"
+        key = await authenticate(scope["headers"], self.state.authenticate, tokens_only)
+        incoming = await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
+        if key is not None:
+            incoming.headers = without_credentials(incoming.headers)
+            incoming.key_id, incoming.key_project = key.id, key.project
+        return incoming, key
 
     async def serve(self, exchange: Exchange, send: Send, receive: Receive, origin: str | None) -> None:
         """Run the exchange while watching for the client to leave: if it does, stop paying for the answer."""

@@ -18,13 +18,19 @@ from cco_tui.cache.keys import new_scope_secret
 from cco_tui.cache.persist import PersistentTier, warm
 from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
+from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
+from cco_tui.governance.counters import LocalCounters
+from cco_tui.governance.governor import Governor
+from cco_tui.governance.rules import RuleBook, SpendFilter
 from cco_tui.pipeline.guard import AccessPolicy
 from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
+from cco_tui.server.keyring import KeyRing
 from cco_tui.server.metrics import Metrics
+from cco_tui.store.access_keys import AccessKey, SpendQuery, recorded_spend
 from cco_tui.store.record import RequestRecord
-from cco_tui.store.target import DbTarget, db_target
+from cco_tui.store.target import DbTarget, db_target, default_db_target
 from cco_tui.store.writer import RecordWriter
 from cco_tui.wire.errors import ProxyError
 
@@ -38,6 +44,23 @@ def persistent_cache_path(db: DbTarget | Path | str) -> Path:
     if target.path is not None:
         return target.path.with_name("response-cache.sqlite")
     return Path(platformdirs.user_data_dir("cco")) / "response-cache.sqlite"
+
+
+def read_spend(spend: SpendFilter, start: float, until: float) -> float:
+    return recorded_spend(
+        SpendQuery(start, until, spend.project, spend.key_id, spend.project_glob, spend.key_glob, spend.model_glob)
+    )
+
+
+def nothing_recorded(spend: SpendFilter, start: float, until: float) -> float:
+    return 0.0
+
+
+def make_governor(config: Config) -> Governor:
+    """Budgets start from the spend recorded before this process; with analytics off nothing was."""
+    settings = config.settings
+    reader = read_spend if settings.analytics else nothing_recorded
+    return Governor(RuleBook(settings.limits, settings.budgets), LocalCounters(), config.pricing, reader)
 
 
 def make_cache(config: Config) -> ResponseCache:
@@ -56,6 +79,8 @@ class ServerState:
     scope_secret: bytes = field(default_factory=new_scope_secret)  # per process: scopes die with the cache
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
+    keyring: KeyRing = field(init=False)
+    governor: Governor = field(init=False)
     sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
     live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
@@ -68,6 +93,8 @@ class ServerState:
         self.cache = make_cache(self.config)
         self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
+        self.keyring = KeyRing(self.db_path)
+        self.governor = make_governor(self.config)
         self.metrics.watch_writer(self.writer.stats)
 
     @property
@@ -83,6 +110,8 @@ class ServerState:
             await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
         if self.config.settings.pricing_source:
             await asyncio.to_thread(self._start_live_pricing)
+        if self.config.settings.analytics or self.config.settings.auth == "tokens":
+            await self.keyring.open()  # tokens (and the spend budgets count) live in the analytics database
         self._upstream = Upstream()
 
     def _start_live_pricing(self) -> None:
@@ -93,12 +122,17 @@ class ServerState:
             shipped=config.shipped_pricing or config.pricing,
             user=config.user_pricing,
             source=settings.pricing_source,
-            cache_path=cached_source_path(self.db_path),
+            cache_path=cached_source_path(db_target(self.db_path).path or default_db_target().path or Path("cco.db")),
             interval_s=settings.pricing_refresh_hours * 3600,
-            on_change=self.writer.use_pricing,
+            on_change=self._use_pricing,
         )
         self.live_pricing.load_cached()
         self.live_pricing.start()
+
+    def _use_pricing(self, pricing: PricingTable) -> None:
+        """A refreshed price map: rows and budgets are priced by it from now on (called from its thread)."""
+        self.writer.use_pricing(pricing)
+        self.governor.pricing = pricing  # one reference swapped: the next admission sees whole tables only
 
     def _open_persistent(self) -> None:
         settings = self.config.settings.cache
@@ -114,9 +148,13 @@ class ServerState:
             self.persistent.path,
         )
 
+    async def authenticate(self, token: str) -> AccessKey | None:
+        return await self.keyring.authenticate(token)
+
     async def close(self) -> None:
         if self.live_pricing is not None:
             await asyncio.to_thread(self.live_pricing.stop)
+        await self.keyring.close()
         if self._upstream is not None:
             await self._upstream.aclose()
             self._upstream = None

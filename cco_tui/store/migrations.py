@@ -147,7 +147,33 @@ def _v2_rollups(db: AnyDb) -> None:
     rebuild_rollups(db)
 
 
-MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups)
+_V3_GOVERNANCE = (
+    """CREATE TABLE access_key (
+        id TEXT PRIMARY KEY NOT NULL,
+        name TEXT,
+        project TEXT NOT NULL,
+        token_sha256 TEXT NOT NULL UNIQUE,
+        rpm INTEGER,
+        tpm INTEGER,
+        budget_usd REAL,
+        budget_period TEXT,
+        admin INTEGER NOT NULL,
+        created_ts REAL NOT NULL,
+        revoked_ts REAL
+    )""",
+    "ALTER TABLE request ADD COLUMN key_id TEXT",
+    "ALTER TABLE request ADD COLUMN rule TEXT",  # the limit or budget that refused the request
+    "CREATE INDEX request_key_ts ON request (key_id, ts)",
+)
+
+
+def _v3_governance(db: AnyDb) -> None:
+    """Access tokens (stored as hashes), and which token and which refusing rule each request had."""
+    for statement in _V3_GOVERNANCE:
+        run_sql(db, statement)
+
+
+MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_governance)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -57,6 +57,8 @@ class RequestRow(BaseModel):
     request_bytes = IntegerField()
     response_bytes = IntegerField()
     original_model = TextField(null=True)
+    key_id = TextField(null=True)
+    rule = TextField(null=True)
 
     class Meta:
         table_name = "request"

@@ -62,6 +62,8 @@ class RequestRecord:
     response_bytes: int = 0
     original_usage: Usage | None = None  # cache hits: the usage of the answer when it was first made
     original_model: str | None = None  # cache hits: the model that made it
+    key_id: str | None = None  # the cco access token the request came with (its id, never the token)
+    rule: str | None = None  # the rate limit or budget that refused it
 
     @property
     def usage(self) -> Usage:

@@ -40,6 +40,8 @@ _COPIED = (
     "request_bytes",
     "response_bytes",
     "original_model",
+    "key_id",
+    "rule",
 )
 
 

@@ -79,6 +79,12 @@ class ProxyClient:
         data = await self._call("POST", "/api/cache/clear")
         return int(data.get("cleared", 0))
 
+    async def limits(self) -> dict[str, Any]:
+        """The rate limits and budgets with their counters (`rules` of /api/limits)."""
+        data = await self._call("GET", "/api/limits")
+        rules = data.get("rules")
+        return rules if isinstance(rules, dict) else {}
+
     async def _call(self, method: str, path: str) -> dict[str, Any]:
         try:
             response = await self._client.request(method, path)

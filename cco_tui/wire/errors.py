@@ -43,11 +43,18 @@ def error_event(status: int, message: str, error_type: str | None = None) -> byt
 class ProxyError(Exception):
     """Raised anywhere in the pipeline; the handler turns it into an Anthropic-shaped response."""
 
-    def __init__(self, status: int, message: str, error_type: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        error_type: str | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.error_type = error_type or error_type_for(status)
+        self.headers = headers or []  # e.g. retry-after on cco's own 429s
 
     def body(self) -> bytes:
         return error_body(self.status, self.message, self.error_type)

@@ -23,6 +23,8 @@ class Incoming:
     remote_addr: str
     t0: float = field(default_factory=time.perf_counter)  # when the request arrived (perf_counter)
     started_at: float = field(default_factory=time.time)  # the same moment, wall clock
+    key_id: str | None = None  # the cco access token it came with (its id)
+    key_project: str | None = None  # that token's project: it beats headers and the working directory
 
     @property
     def model(self) -> str | None:

@@ -20,12 +20,13 @@ from rich.table import Table
 from rich.text import Text
 
 from cco_tui import __version__
+from cco_tui.store.access_keys import list_keys
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat
 from cco_tui.tui import data, formatting
 from cco_tui.tui.context import AppContext
 from cco_tui.tui.exporting import ExportError, default_export_path, write_export
 from cco_tui.tui.proxy_client import ProxyClient, ProxyUnreachable
-from cco_tui.tui.terminal import output
+from cco_tui.tui.terminal import governance, output
 from cco_tui.tui.view_models import PROJECT_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -85,6 +86,9 @@ COMMANDS: dict[str, Command] = {
         Command("routes", "routes", "model routing table from model-routing.json", 0),
         Command("pricing", "pricing [MODEL]", "price table, or the price that applies to MODEL", 1),
         Command("projects", "projects", "every project with requests, last activity first", 0),
+        Command("keys", "keys", "access tokens (never the tokens themselves)", 0),
+        Command("limits", "limits", "rate limits and their counters, from the serving cco", 0),
+        Command("budgets", "budgets", "budgets, spend and reservations, from the serving cco", 0),
         Command("version", "version", "cco version", 0),
         Command("clear", "clear", "clear this output", 0),
     )
@@ -306,6 +310,18 @@ async def do_projects(host: CommandHost, args: list[str]) -> None:
     host.write(table)
 
 
+async def do_keys(host: CommandHost, args: list[str]) -> None:
+    host.write(governance.keys_table(await host.in_thread(list_keys)))
+
+
+async def do_limits(host: CommandHost, args: list[str]) -> None:
+    host.write(governance.limits_table(await host.proxy.limits()))
+
+
+async def do_budgets(host: CommandHost, args: list[str]) -> None:
+    host.write(governance.budgets_table(await host.proxy.limits()))
+
+
 async def do_version(host: CommandHost, args: list[str]) -> None:
     host.write(Text(f"cco {__version__}"))
 
@@ -324,6 +340,9 @@ HANDLERS: dict[str, Handler] = {
     "routes": do_routes,
     "pricing": do_pricing,
     "projects": do_projects,
+    "keys": do_keys,
+    "limits": do_limits,
+    "budgets": do_budgets,
     "version": do_version,
     "clear": do_clear,
 }

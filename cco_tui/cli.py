@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
+import importlib.util
 import os
 import sqlite3
 import sys
@@ -17,7 +19,7 @@ import platformdirs
 from cco_tui import __version__
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.network import is_loopback_address
-from cco_tui.config.settings import SETTINGS_FILE, Config, load_config
+from cco_tui.config.settings import SETTINGS_FILE, Config, checked_redis_url, load_config
 from cco_tui.config.tls import TlsFiles, check_tls_files, choose_tls
 from cco_tui.runner import PortInUse, RunOptions, launch
 from cco_tui.store.connect import StoreUnavailable
@@ -80,6 +82,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH|URL",
         default=os.environ.get("CCO_DB"),
         help="SQLite file (or sqlite:///path), or postgresql://user:pass@host:port/db [CCO_DB]",
+    )
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        default=os.environ.get("CCO_REDIS_URL"),
+        help="redis://host:port/db shared by replicas: cache tier, limits, budgets (over redis_url) [CCO_REDIS_URL]",
     )
     parser.add_argument(
         "--project",
@@ -185,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
-        config = load_config(args.config)
+        config = with_redis(load_config(args.config), args.redis)
         refuse_remote_bind(args.host, args.allow_remote, config)
         args.tls = tls_files(args, config)
         refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
@@ -194,6 +202,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
     return serve(args, config)
+
+
+def with_redis(config: Config, url: str | None) -> Config:
+    """--redis / CCO_REDIS_URL over settings.json's redis_url; a URL needs the optional redis-py."""
+    if url:
+        url = checked_redis_url(url, lambda key, problem: ConfigError("command line", "--redis", problem))
+        config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, redis_url=url))
+    if config.settings.redis_url and importlib.util.find_spec("redis") is None:
+        raise ConfigError("command line", "--redis", "needs redis-py: pip install 'cco-tui[redis]'")
+    return config
 
 
 def tls_files(args: argparse.Namespace, config: Config) -> TlsFiles | None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,16 @@ class CacheSettings:
     ttl_seconds: float = 86400.0
     scope: str = "credential"  # or "shared"
     persist: bool = False
+    redis_max_entry_bytes: int = 4 * 1024 * 1024  # the Redis tier keeps no entry bigger than this, compressed
+
+
+@dataclass(frozen=True, slots=True)
+class RedisDown:
+    """What limits and budgets do while Redis cannot be reached: "open" counts in this process alone (each
+    replica then admits up to the whole limit), "closed" refuses the requests they apply to."""
+
+    limits: str = "open"
+    budgets: str = "closed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,8 @@ class Settings:
     auth: str = "passthrough"  # or "tokens": only cco access tokens are accepted (required off loopback)
     limits: tuple[LimitRule, ...] = ()
     budgets: tuple[BudgetRule, ...] = ()
+    redis_url: str | None = None  # the shared cache tier and counters; None: this process alone
+    on_redis_down: RedisDown = field(default_factory=RedisDown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +202,12 @@ SETTINGS_KEYS = (
     "auth",
     "limits",
     "budgets",
+    "redis_url",
+    "on_redis_down",
 )
-CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist")
+CACHE_KEYS = ("enabled", "max_bytes", "ttl_seconds", "scope", "persist", "redis_max_entry_bytes")
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+DOWN_MODES = ("open", "closed")
 
 
 def parse_settings(data: Any, file: str) -> Settings:
@@ -213,6 +230,28 @@ def parse_settings(data: Any, file: str) -> Settings:
         auth=reader.choice("auth", _DEFAULTS.auth, AUTH_MODES),
         limits=parse_limits(reader.data.get("limits"), file),
         budgets=parse_budgets(reader.data.get("budgets"), file),
+        redis_url=checked_redis_url(reader.optional_string("redis_url"), reader.fail),
+        on_redis_down=parse_redis_down(reader),
+    )
+
+
+def checked_redis_url(url: str | None, fail: Callable[[str, str], ConfigError]) -> str | None:
+    if url is not None and not url.startswith(REDIS_SCHEMES):
+        raise fail("redis_url", "must start with redis://, rediss:// or unix://")
+    return url
+
+
+def parse_redis_down(reader: _Reader) -> RedisDown:
+    """A string for both, or {"limits": …, "budgets": …}."""
+    value = reader.data.get("on_redis_down")
+    if value is None:
+        return RedisDown()
+    if isinstance(value, str):
+        return RedisDown(*(2 * [reader.choice("on_redis_down", "open", DOWN_MODES)]))
+    section = reader.section("on_redis_down").only("limits", "budgets")
+    defaults = RedisDown()
+    return RedisDown(
+        section.choice("limits", defaults.limits, DOWN_MODES), section.choice("budgets", defaults.budgets, DOWN_MODES)
     )
 
 
@@ -223,4 +262,5 @@ def parse_cache_settings(reader: _Reader) -> CacheSettings:
         ttl_seconds=reader.number("ttl_seconds", _CACHE_DEFAULTS.ttl_seconds),
         scope=reader.choice("scope", _CACHE_DEFAULTS.scope, ("credential", "shared")),
         persist=reader.boolean("persist", _CACHE_DEFAULTS.persist),
+        redis_max_entry_bytes=reader.integer("redis_max_entry_bytes", _CACHE_DEFAULTS.redis_max_entry_bytes),
     )

@@ -30,6 +30,14 @@ class Window:
         return max(1, math.ceil(self.reset_at - (time.time() if now is None else now)))
 
 
+class Unavailable(Exception):
+    """A shared implementation cannot count right now and is configured to refuse rather than guess."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 @dataclass(frozen=True, slots=True)
 class Reservation:
     id: int

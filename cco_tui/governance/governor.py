@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.usage import Usage
-from cco_tui.governance.counters import Counters, Reservation, Window
+from cco_tui.governance.counters import Counters, Reservation, Unavailable, Window
 from cco_tui.governance.periods import iso, period_bounds
 from cco_tui.governance.rules import BudgetCheck, KeyQuota, RateCheck, RuleBook, SpendFilter, Subject
 
@@ -102,6 +102,10 @@ class Governor:
             worst = self.worst_cost(subject.model, tokens, max_tokens)
             for check, before in zip(budgets, spent, strict=True):
                 await self._take_budget(ticket, check, before, worst, now)
+        except Unavailable as down:
+            ticket.undo()
+            self.refusals["redis"] += 1
+            raise unavailable(down) from None
         except Refused as refusal:
             ticket.undo()
             self.refusals[refusal.rule] += 1
@@ -218,6 +222,13 @@ class Governor:
                     hold.check.usd,
                     hold.check.period,
                 )
+
+
+def unavailable(down: Unavailable) -> Refused:
+    """on_redis_down "closed": Redis cannot count, so the rule is not guessed; clients may retry."""
+    what = "limit" if down.key.endswith(":concurrent") or down.key.startswith(("limit:", "key:")) else "budget"
+    message = f"cco cannot check this request's {what} while Redis is unreachable (on_redis_down: closed)"
+    return Refused(503, "api_error", message, "redis", retry_headers(1))
 
 
 def concurrency_message(check: RateCheck) -> str:

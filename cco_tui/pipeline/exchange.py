@@ -64,6 +64,8 @@ class Exchange:
         race to lead again (one goes upstream, the rest follow it) instead of all retrying at once."""
         for _ in range(FOLLOW_ATTEMPTS):
             entry = self.state.cache.get(self.plan.scope, self.plan.key)
+            if entry is None and self.state.second_tier is not None:
+                entry = await self.from_second_tier()
             if entry is not None:
                 return self.from_entry(entry)
             flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
@@ -74,6 +76,14 @@ class Exchange:
             except FlightFailed:
                 continue  # never share the leader's error
         return await self.upstream(None)
+
+    async def from_second_tier(self) -> CacheEntry | None:
+        """Another replica's answer (Redis); kept in this process's cache for the rest of its TTL."""
+        assert self.state.second_tier is not None
+        entry = await self.state.second_tier.get(self.plan.scope, self.plan.key)
+        if entry is not None:
+            self.state.cache.put(self.plan.scope, self.plan.key, entry, age=max(0.0, time.time() - entry.created_at))
+        return entry
 
     def from_entry(self, entry: CacheEntry) -> Outgoing:
         body, content_type = replay(entry, stream=self.incoming.stream)

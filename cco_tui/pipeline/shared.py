@@ -16,12 +16,21 @@ from cco_tui.providers.http import Upstream
 from cco_tui.store.record import RequestRecord
 
 
+class SecondTier(Protocol):
+    async def get(self, scope: str, key: str) -> CacheEntry | None:
+        """A cache entry another replica may have stored (Redis), or None; never raises."""
+
+
 class Shared(Protocol):
     config: Config
     scope_secret: bytes
     cache: ResponseCache
     inflight: InFlight
     governor: Governor
+
+    @property
+    def second_tier(self) -> SecondTier | None:
+        """The cache shared with other replicas (Redis), behind `cache`; None without `redis_url`."""
 
     @property
     def upstream(self) -> Upstream:

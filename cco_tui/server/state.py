@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import platformdirs
 
@@ -20,7 +20,7 @@ from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
-from cco_tui.governance.counters import LocalCounters
+from cco_tui.governance.counters import Counters, LocalCounters
 from cco_tui.governance.governor import Governor
 from cco_tui.governance.rules import RuleBook, SpendFilter
 from cco_tui.pipeline.guard import AccessPolicy
@@ -33,6 +33,10 @@ from cco_tui.store.record import RequestRecord
 from cco_tui.store.target import DbTarget, db_target, default_db_target
 from cco_tui.store.writer import RecordWriter
 from cco_tui.wire.errors import ProxyError
+
+if TYPE_CHECKING:
+    from cco_tui.cache.redis_tier import RedisTier
+    from cco_tui.server.sharing import Sharing
 
 log = logging.getLogger("cco.server")
 ReadinessCheck = Callable[[], Awaitable[None]]  # raises (or times out) when its dependency is unavailable
@@ -56,11 +60,22 @@ def nothing_recorded(spend: SpendFilter, start: float, until: float) -> float:
     return 0.0
 
 
-def make_governor(config: Config) -> Governor:
+def make_governor(config: Config, counters: Counters | None = None) -> Governor:
     """Budgets start from the spend recorded before this process; with analytics off nothing was."""
     settings = config.settings
     reader = read_spend if settings.analytics else nothing_recorded
-    return Governor(RuleBook(settings.limits, settings.budgets), LocalCounters(), config.pricing, reader)
+    counters = counters or LocalCounters()
+    return Governor(RuleBook(settings.limits, settings.budgets), counters, config.pricing, reader)
+
+
+def make_sharing(config: Config) -> Sharing | None:
+    """The Redis link, second cache tier and shared counters when `redis_url` is set (redis-py loads only then)."""
+    url = config.settings.redis_url
+    if not url:
+        return None
+    from cco_tui.server.sharing import Sharing
+
+    return Sharing(config.settings, url)
 
 
 def make_cache(config: Config) -> ResponseCache:
@@ -86,6 +101,8 @@ class ServerState:
     live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
     # /health/ready's checks beyond the store (which it always checks): e.g. "redis" once a URL is configured
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    sharing: Sharing | None = field(init=False)
+    second_tier: RedisTier | None = field(init=False)  # the cache in Redis, behind `cache`
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
@@ -94,7 +111,9 @@ class ServerState:
         self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.keyring = KeyRing(self.db_path)
-        self.governor = make_governor(self.config)
+        self.sharing = make_sharing(self.config)
+        self.second_tier = self.sharing.tier if self.sharing else None
+        self.governor = make_governor(self.config, self.sharing.counters if self.sharing else None)
         self.metrics.watch_writer(self.writer.stats)
 
     @property
@@ -112,7 +131,14 @@ class ServerState:
             await asyncio.to_thread(self._start_live_pricing)
         if self.config.settings.analytics or self.config.settings.auth == "tokens":
             await self.keyring.open()  # tokens (and the spend budgets count) live in the analytics database
+        if self.sharing is not None:
+            await self.sharing.open(lambda: self.scope_secret, self._adopt_secret)
+            self.readiness["redis"] = self.sharing.link.ping
         self._upstream = Upstream()
+
+    def _adopt_secret(self, secret: bytes) -> None:
+        """Replicas must derive the same credential scopes to share entries; the first one's secret wins."""
+        self.scope_secret = secret
 
     def _start_live_pricing(self) -> None:
         """The saved map now (a file read), then refreshes in the background: never on the request path."""
@@ -162,16 +188,22 @@ class ServerState:
             await asyncio.wait(self._background, timeout=5)
         if self.persistent is not None:
             await asyncio.to_thread(self.persistent.close)
+        if self.sharing is not None:
+            await self.sharing.close()
         if not await asyncio.to_thread(self.writer.stop, 10.0):
             log.error("analytics writer did not flush everything before shutdown")
 
     def store(self, scope: str, key: str, entry: CacheEntry) -> None:
+        if self.second_tier is not None:  # even if L1 does not admit it: other replicas may want it
+            self._in_background(self.second_tier.put(scope, key, entry))
         if self.cache.put(scope, key, entry) and self.persistent is not None:
             self._in_background(asyncio.to_thread(self.persistent.save, scope, key, entry))
 
     def clear_cache(self) -> int:
         if self.persistent is not None:
             self._in_background(asyncio.to_thread(self.persistent.clear))
+        if self.second_tier is not None:
+            self._in_background(self.second_tier.clear())
         return self.cache.clear()
 
     def _in_background(self, work: Coroutine[object, object, object]) -> None:

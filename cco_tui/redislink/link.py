@@ -13,9 +13,9 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
 log = logging.getLogger("cco.redis")
 PROBE_SECONDS = 1.0
@@ -88,7 +88,9 @@ class RedisLink:
         self.up = True
 
     async def ping(self) -> None:
-        """For /health/ready: raises when Redis does not answer."""
+        """For /health/ready: raises while the link is down (until the probe succeeds) or Redis does not answer."""
+        if not self.up:
+            raise ConnectionError(f"Redis at {where(self.url)} is unreachable; reconnecting")
         await self.client.ping()
 
     async def close(self) -> None:

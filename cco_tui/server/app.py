@@ -119,7 +119,10 @@ def register_cache_api(app: Quart, state: ServerState) -> None:
     @app.get("/api/cache/stats")
     async def cache_stats() -> dict[str, Any]:
         state.cache.purge_expired()  # so the entry count is right even when nothing has been stored lately
-        return state.cache.stats()
+        stats = state.cache.stats()
+        if state.second_tier is not None:
+            stats["redis"] = state.second_tier.stats()
+        return stats
 
     @app.post("/api/cache/clear")
     async def cache_clear() -> dict[str, Any]:

@@ -33,13 +33,17 @@ class RedisLink:
     def __init__(self, url: str, *, timeout_s: float = 1.0, effects: str = "") -> None:
         self.url = url
         self.effects = effects  # what users do without Redis, said in the warning
-        self.client: aioredis.Redis = aioredis.Redis.from_url(
+        # a blocking pool: past max_connections a command waits (up to timeout_s) for a free connection
+        # instead of failing with "Too many connections", which would read as Redis being down
+        pool = aioredis.BlockingConnectionPool.from_url(
             url,
+            max_connections=64,
+            timeout=timeout_s,
             socket_timeout=timeout_s,
             socket_connect_timeout=timeout_s,
             retry=Retry(NoBackoff(), 0),
-            max_connections=64,
         )
+        self.client: aioredis.Redis = aioredis.Redis(connection_pool=pool, auto_close_connection_pool=True)
         self.up = True
         self.outages = 0
         self._probe: asyncio.Task[None] | None = None

@@ -10,7 +10,7 @@ WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY cco_tui ./cco_tui
 COPY config ./config
-RUN python -m venv /opt/cco && /opt/cco/bin/pip install ".[postgres]"
+RUN python -m venv /opt/cco && /opt/cco/bin/pip install ".[postgres,redis]"
 
 FROM python:3.12-slim
 RUN groupadd --system --gid 10001 cco \

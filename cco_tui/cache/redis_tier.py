@@ -14,6 +14,7 @@ import zlib
 from typing import Any
 
 import orjson
+from redis.exceptions import ResponseError
 
 from cco_tui.cache.entry import CacheEntry
 from cco_tui.redislink.link import FAILURES, RedisLink
@@ -42,7 +43,7 @@ class RedisTier:
         self.link = link
         self.ttl_seconds = ttl_seconds
         self.max_entry_bytes = max_entry_bytes
-        self.hits = self.misses = self.writes = self.too_big = self.skipped = 0
+        self.hits = self.misses = self.writes = self.too_big = self.skipped = self.refused = 0
 
     @staticmethod
     def name(scope: str, key: str) -> str:
@@ -74,6 +75,9 @@ class RedisTier:
             return
         try:
             await self.link.client.set(self.name(scope, key), blob, px=left_ms)
+        except ResponseError:  # e.g. OOM under maxmemory-policy noeviction: this entry is not shared, Redis is up
+            self.refused += 1
+            return
         except FAILURES as error:
             self.link.failed(error)
             return
@@ -104,6 +108,7 @@ class RedisTier:
             "misses": self.misses,
             "writes": self.writes,
             "too_big": self.too_big,
+            "refused_by_redis": self.refused,
             "skipped_while_down": self.skipped,
             "outages": self.link.outages,
         }

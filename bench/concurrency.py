@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,8 @@ from pathlib import Path
 import orjson
 
 from bench.bodies import claude_code_body, small_body
-from bench.harness import HEADERS, cco_headless, fake_upstream
+from bench.harness import HEADERS, cco_headless, process
+from tests.fakes.process import free_port
 
 # wrk calls done() once at the end; it prints one JSON line the benchmark parses (latencies are microseconds).
 LUA = """
@@ -50,6 +52,7 @@ class Level:
     p99_ms: float
     errors: int
     cpu_s: float
+    upstream_cpu_s: float
 
     @property
     def rps(self) -> float:
@@ -57,8 +60,10 @@ class Level:
 
     def row(self) -> str:
         cpu_ms = 1000 * self.cpu_s / max(1, self.requests)
+        fake_ms = 1000 * self.upstream_cpu_s / max(1, self.requests)
         return (f"c={self.concurrency:<3} {self.rps:8.0f} req/s   p50 {self.p50_ms:8.2f} ms   p99 {self.p99_ms:8.2f} ms"
-                f"   cco CPU {cpu_ms:6.2f} ms/req   errors {self.errors}")
+                f"   cco CPU {cpu_ms:5.2f} ms/req (busy {self.cpu_s / self.seconds:4.0%})"
+                f"   fake upstream CPU {fake_ms:5.2f} ms/req   errors {self.errors}")
 
 
 def cpu_seconds(pid: int) -> float:
@@ -85,13 +90,14 @@ def run_wrk(url: str, script: Path, concurrency: int, duration: int) -> dict[str
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
-def measure(url: str, pid: int, script: Path, concurrency: int, duration: int) -> Level:
+def measure(url: str, pids: tuple[int, int], script: Path, concurrency: int, duration: int) -> Level:
+    """pids: cco's and the fake upstream's (the machine may be shared: what each spent is what matters)."""
     run_wrk(url, script, concurrency, 1)  # warm-up: connections opened, caches and the upstream pool filled
-    before = cpu_seconds(pid)
+    before = [cpu_seconds(pid) for pid in pids]
     report = run_wrk(url, script, concurrency, duration)
-    cpu = cpu_seconds(pid) - before
+    cco_cpu, fake_cpu = (cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True))
     return Level(concurrency, report["requests"], report["duration_us"] / 1e6, report["p50_us"] / 1000,
-                 report["p99_us"] / 1000, report["errors"] + report["status_errors"], cpu)
+                 report["p99_us"] / 1000, report["errors"] + report["status_errors"], cco_cpu, fake_cpu)
 
 
 def verdict(levels: dict[int, Level]) -> list[str]:
@@ -119,9 +125,11 @@ def main() -> None:
     script = write_script(Path(tempfile.mkdtemp(prefix="cco-wrk-")), orjson.dumps(payload))
     levels: dict[int, Level] = {}
     module = "tests.fakes.raw_upstream" if args.upstream == "raw" else "bench.fake_upstream_server"
-    with fake_upstream(module) as upstream, cco_headless(upstream) as cco:
+    port = free_port()
+    with process([sys.executable, "-m", module, str(port)], None, port) as fake, \
+            cco_headless(f"http://127.0.0.1:{port}") as cco:
         for concurrency in (int(level) for level in args.levels.split(",")):
-            levels[concurrency] = measure(cco.url, cco.pid, script, concurrency, args.duration)
+            levels[concurrency] = measure(cco.url, (cco.pid, fake.pid), script, concurrency, args.duration)
             print(levels[concurrency].row(), flush=True)
         print(f"cco RSS at the end: {cco.rss_mb():.0f} MB")
     for line in verdict(levels):

@@ -27,7 +27,10 @@ def _json_reply() -> bytes:
 
 
 def _stream_reply() -> bytes:
-    head = b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nrequest-id: req_raw\r\ntransfer-encoding: chunked\r\n\r\n"
+    head = (
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nrequest-id: req_raw\r\n"
+        b"transfer-encoding: chunked\r\n\r\n"
+    )
     chunks = [encode_sse(name, data) for name, data in stream_events(message())]
     return head + b"".join(b"%x\r\n%b\r\n" % (len(chunk), chunk) for chunk in chunks) + b"0\r\n\r\n"
 
@@ -43,12 +46,15 @@ class RawUpstream:
     def __init__(self, delay_s: float = 0.0, close_after: int | None = None) -> None:
         self.delay_s = delay_s
         self.close_after = close_after  # answers per connection before the server closes it
+        self.idle_timeout_s: float | None = None  # a keep-alive connection idle this long is closed by the server
         self.accepted = 0
         self.open_now = 0
         self.peak_open = 0
         self.requests = 0
         self.in_flight = 0
         self.peak_in_flight = 0
+        self.heads: list[bytes] = []  # request line and headers, when recording (tests; proxies see absolute URLs)
+        self.record = False
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
@@ -56,7 +62,7 @@ class RawUpstream:
         self.peak_open = max(self.peak_open, self.open_now)
         try:
             await self._serve(reader, writer)
-        except (asyncio.IncompleteReadError, ConnectionError):
+        except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass  # the client went away: normal for a keep-alive connection
         finally:
             self.open_now -= 1
@@ -65,9 +71,14 @@ class RawUpstream:
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         answered = 0
         while self.close_after is None or answered < self.close_after:
-            head = await reader.readuntil(b"\r\n\r\n")
+            try:
+                head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.idle_timeout_s)
+            except TimeoutError:
+                return
             body = await reader.readexactly(_content_length(head))
             self.requests += 1
+            if self.record:
+                self.heads.append(head)
             self.in_flight += 1
             self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
             try:

@@ -25,8 +25,8 @@ from pathlib import Path
 import orjson
 
 from bench.bodies import claude_code_body, small_body
-from bench.harness import HEADERS, cco_headless, process
-from tests.fakes.process import free_port
+from bench.harness import HEADERS, process, write_config
+from tests.fakes.process import free_port, headless_cco
 
 # wrk calls done() once at the end; it prints one JSON line the benchmark parses (latencies are microseconds).
 LUA = """
@@ -116,6 +116,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per level")
     parser.add_argument("--levels", default="1,8,16,32,64")
     parser.add_argument("--body", choices=["small", "75kb"], default="small")
+    parser.add_argument("--cco-source", type=Path, help="run cco from this source tree (A/B against another commit)")
     parser.add_argument("--upstream", choices=["raw", "asgi"], default="raw",
                         help="raw: the fast asyncio fake (default); asgi: the tests' Hypercorn fake")
     args = parser.parse_args()
@@ -126,12 +127,13 @@ def main() -> None:
     levels: dict[int, Level] = {}
     module = "tests.fakes.raw_upstream" if args.upstream == "raw" else "bench.fake_upstream_server"
     port = free_port()
+    config = write_config(f"http://127.0.0.1:{port}")
+    env = {"PYTHONPATH": str(args.cco_source.resolve())} if args.cco_source else None
     with process([sys.executable, "-m", module, str(port)], None, port) as fake, \
-            cco_headless(f"http://127.0.0.1:{port}") as cco:
+            headless_cco(config, config / "bench.db", "--log-level", "warning", env=env) as cco:
         for concurrency in (int(level) for level in args.levels.split(",")):
-            levels[concurrency] = measure(cco.url, (cco.pid, fake.pid), script, concurrency, args.duration)
+            levels[concurrency] = measure(cco.url, (cco.process.pid, fake.pid), script, concurrency, args.duration)
             print(levels[concurrency].row(), flush=True)
-        print(f"cco RSS at the end: {cco.rss_mb():.0f} MB")
     for line in verdict(levels):
         print(line)
 

@@ -128,9 +128,10 @@ def main() -> None:
     module = "tests.fakes.raw_upstream" if args.upstream == "raw" else "bench.fake_upstream_server"
     port = free_port()
     config = write_config(f"http://127.0.0.1:{port}")
-    env = {"PYTHONPATH": str(args.cco_source.resolve())} if args.cco_source else None
+    source = args.cco_source.resolve() if args.cco_source else None  # `-m` puts the cwd first on sys.path
+    env = {"PYTHONPATH": str(source)} if source else None
     with process([sys.executable, "-m", module, str(port)], None, port) as fake, \
-            headless_cco(config, config / "bench.db", "--log-level", "warning", env=env) as cco:
+            headless_cco(config, config / "bench.db", "--log-level", "warning", env=env, cwd=source) as cco:
         for concurrency in (int(level) for level in args.levels.split(",")):
             levels[concurrency] = measure(cco.url, (cco.process.pid, fake.pid), script, concurrency, args.duration)
             print(levels[concurrency].row(), flush=True)

@@ -4,7 +4,9 @@ Drives a headless cco (recording on, its defaults otherwise) with `wrk`, a C loa
 the bottleneck; every request carries `x-cco-cache: bypass` so it goes to the fake upstream (by default the fast one in
 tests/fakes/raw_upstream.py, so the fake's own CPU is small next to cco's). For each
 concurrency level prints req/s, p50 and p99 (wrk's own latency histogram) and cco's CPU seconds per request
-(user + system time of the cco process over the run, from /proc).
+(user + system time of the cco process over the run, from /proc), with the share of the run cco was on a CPU
+("busy") and ready but waiting for one (on a shared machine, throughput can fall for that reason alone: CPU per
+request is the figure that shows whether cco's own cost grows with concurrency).
 
 Run: `.venv/bin/python -m bench.concurrency [--duration 10] [--levels 1,8,16,32,64] [--body small|75kb]`.
 Targets (issue 15): req/s at c=64 >= 0.9 x req/s at c=8; p99 at c=64 < 10 x p50 at c=1.
@@ -53,6 +55,7 @@ class Level:
     errors: int
     cpu_s: float
     upstream_cpu_s: float
+    runqueue_s: float
 
     @property
     def rps(self) -> float:
@@ -62,7 +65,8 @@ class Level:
         cpu_ms = 1000 * self.cpu_s / max(1, self.requests)
         fake_ms = 1000 * self.upstream_cpu_s / max(1, self.requests)
         return (f"c={self.concurrency:<3} {self.rps:8.0f} req/s   p50 {self.p50_ms:8.2f} ms   p99 {self.p99_ms:8.2f} ms"
-                f"   cco CPU {cpu_ms:5.2f} ms/req (busy {self.cpu_s / self.seconds:4.0%})"
+                f"   cco CPU {cpu_ms:5.2f} ms/req (busy {self.cpu_s / self.seconds:4.0%},"
+                f" waiting for a CPU {self.runqueue_s / self.seconds:4.0%})"
                 f"   fake upstream CPU {fake_ms:5.2f} ms/req   errors {self.errors}")
 
 
@@ -70,6 +74,17 @@ def cpu_seconds(pid: int) -> float:
     """User + system time of a process, all its threads included."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def runqueue_wait_seconds(pid: int) -> float:
+    """Time the process's threads were ready to run but waited for a CPU (the machine may be shared)."""
+    total = 0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            total += int((task / "schedstat").read_text().split()[1])
+        except (FileNotFoundError, ProcessLookupError):
+            continue  # a thread that ended meanwhile
+    return total / 1e9
 
 
 def write_script(directory: Path, body: bytes) -> Path:
@@ -94,10 +109,12 @@ def measure(url: str, pids: tuple[int, int], script: Path, concurrency: int, dur
     """pids: cco's and the fake upstream's (the machine may be shared: what each spent is what matters)."""
     run_wrk(url, script, concurrency, 1)  # warm-up: connections opened, caches and the upstream pool filled
     before = [cpu_seconds(pid) for pid in pids]
+    waited = runqueue_wait_seconds(pids[0])
     report = run_wrk(url, script, concurrency, duration)
     cco_cpu, fake_cpu = (cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True))
+    waited = runqueue_wait_seconds(pids[0]) - waited
     return Level(concurrency, report["requests"], report["duration_us"] / 1e6, report["p50_us"] / 1000,
-                 report["p99_us"] / 1000, report["errors"] + report["status_errors"], cco_cpu, fake_cpu)
+                 report["p99_us"] / 1000, report["errors"] + report["status_errors"], cco_cpu, fake_cpu, waited)
 
 
 def verdict(levels: dict[int, Level]) -> list[str]:

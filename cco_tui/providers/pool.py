@@ -132,11 +132,15 @@ class OriginPool:
 
     def release(self, connection: Connection) -> Connection | None:
         """A response was closed. Returns the connection if the caller must close it (not reusable)."""
-        reusable = connection.is_idle() and not connection.is_closed()
-        if reusable and (self._waiters or len(self._idle) < self._limits.max_idle):
-            self._pass_on(connection)
-            self._prune_oldest()
-            return None
+        if connection.is_idle() and not connection.is_closed():
+            waiter = self._next_waiter()
+            if waiter is not None:
+                waiter.set_result(connection)
+                return None
+            if len(self._idle) < self._limits.max_idle:
+                self._idle.append(connection)
+                self._prune_oldest()
+                return None
         self._pass_on(None)
         return connection
 
@@ -179,6 +183,7 @@ class PooledStream:
         try:
             async for chunk in self._stream:
                 yield chunk
+            await self.aclose()  # read to the end: the connection is free now, not when the caller closes
         except (Exception, asyncio.CancelledError):  # not GeneratorExit: nothing may be awaited then
             await self.aclose()
             raise

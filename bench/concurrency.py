@@ -122,6 +122,8 @@ def verdict(levels: dict[int, Level]) -> list[str]:
     if 8 in levels and 64 in levels:
         ratio = levels[64].rps / levels[8].rps
         lines.append(f"req/s c=64 / c=8 = {ratio:.2f} (target >= 0.90) {'ok' if ratio >= 0.9 else 'MISSED'}")
+        growth = (levels[64].cpu_s / levels[64].requests) / (levels[8].cpu_s / levels[8].requests)
+        lines.append(f"cco CPU per request c=64 / c=8 = {growth:.2f} (1.0 = cost independent of requests in flight)")
     if 1 in levels and 64 in levels:
         ratio = levels[64].p99_ms / levels[1].p50_ms
         lines.append(f"p99 c=64 / p50 c=1 = {ratio:.1f} (target < 10) {'ok' if ratio < 10 else 'MISSED'}")

@@ -130,8 +130,14 @@ class OriginPool:
         else:
             self._idle.append(grant)
 
-    def release(self, connection: Connection) -> Connection | None:
-        """A response was closed. Returns the connection if the caller must close it (not reusable)."""
+    async def give_back(self, connection: Connection) -> None:
+        """A response was closed: reuse its connection, or close it and free its slot."""
+        for unwanted in (self._release(connection), self._stale_oldest()):
+            if unwanted is not None:
+                await _close_quietly(unwanted)
+
+    def _release(self, connection: Connection) -> Connection | None:
+        """Returns the connection if it is not kept (not reusable, or enough are idle already)."""
         if connection.is_idle() and not connection.is_closed():
             waiter = self._next_waiter()
             if waiter is not None:
@@ -139,17 +145,16 @@ class OriginPool:
                 return None
             if len(self._idle) < self._limits.max_idle:
                 self._idle.append(connection)
-                self._prune_oldest()
                 return None
         self._pass_on(None)
         return connection
 
-    def _prune_oldest(self) -> None:
+    def _stale_oldest(self) -> Connection | None:
         """Idle connections at the bottom of the stack may outlive their expiry when traffic is light."""
-        if self._idle and self._idle[0].has_expired():
-            stale = self._idle.popleft()
-            self._open -= 1
-            asyncio.get_running_loop().create_task(_close_quietly(stale))
+        if not (self._idle and self._idle[0].has_expired()):
+            return None
+        self._open -= 1
+        return self._idle.popleft()
 
     async def _discard(self, connection: Connection) -> None:
         self._pass_on(None)  # the slot is freed before the close is awaited: a cancel cannot leak it
@@ -193,8 +198,6 @@ class PooledStream:
         if connection is None:
             return
         try:
-            await self._stream.aclose()  # an unread body leaves the connection unusable: release() closes it
+            await self._stream.aclose()  # an unread body leaves the connection unusable: give_back closes it
         finally:
-            leftover = self._pool.release(connection)
-            if leftover is not None:
-                await _close_quietly(leftover)
+            await self._pool.give_back(connection)

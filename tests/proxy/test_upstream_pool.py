@@ -61,6 +61,20 @@ async def test_a_connection_the_server_closed_is_replaced(raw: ThreadedRawUpstre
     await upstream.aclose()
 
 
+async def test_connections_past_their_keepalive_expiry_are_closed_not_reused(raw: ThreadedRawUpstream) -> None:
+    raw.upstream.delay_s = 0.05
+    upstream = Upstream(Limits(keepalive_expiry_s=0.2))
+    await asyncio.gather(post(upstream, raw.url), post(upstream, raw.url))
+    pool = upstream.pool_for(messages_url(raw.url))
+    assert (pool.idle_connections, raw.upstream.accepted) == (2, 2)
+    await asyncio.sleep(0.4)
+    await post(upstream, raw.url)
+    assert (pool.open_connections, raw.upstream.accepted) == (1, 3)
+    await asyncio.sleep(0.3)
+    assert raw.upstream.open_now == 1  # the two expired ones were closed, not just forgotten
+    await upstream.aclose()
+
+
 async def test_a_failed_connect_frees_its_slot() -> None:
     upstream = Upstream(Limits(max_connections=1))
     for _ in range(3):  # with a leaked slot the second attempt would wait for the pool, then time out (504)

@@ -120,24 +120,23 @@ class Upstream:
         return proxy
 
     def _factory(self, proxy: str | None) -> ConnectionFactory:
+        """httpcore's own pools used only to make connections, with one shared network backend each: direct, or
+        through the proxy (forwarding for http, CONNECT tunnels for https). Requests never go through them."""
         if proxy not in self._factories:
-            self._factories[proxy] = self._direct_connection if proxy is None else self._proxy_factory(proxy)
+            self._factories[proxy] = self._proxy_factory(proxy) if proxy else self._direct_factory()
         return self._factories[proxy]
 
-    def _direct_connection(self, origin: httpcore.Origin) -> httpcore.AsyncConnectionInterface:
-        return httpcore.AsyncHTTPConnection(
-            origin, ssl_context=self._ssl, keepalive_expiry=self._limits.keepalive_expiry_s
-        )
+    def _direct_factory(self) -> ConnectionFactory:
+        expiry = self._limits.keepalive_expiry_s
+        return httpcore.AsyncConnectionPool(ssl_context=self._ssl, keepalive_expiry=expiry).create_connection
 
     def _proxy_factory(self, proxy: str) -> ConnectionFactory:
-        """httpcore's proxy pool used only to make connections (forwarding for http, CONNECT tunnels for https);
-        credentials in the proxy URL become its Proxy-Authorization header."""
+        """Credentials in the proxy URL become its Proxy-Authorization header."""
         parts = urllib.parse.urlsplit(proxy)
         auth = (unquote(parts.username), unquote(parts.password or "")) if parts.username else None
         bare = parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-        maker = httpcore.AsyncHTTPProxy(
-            proxy_url=bare, proxy_auth=auth, ssl_context=self._ssl, keepalive_expiry=self._limits.keepalive_expiry_s
-        )
+        expiry = self._limits.keepalive_expiry_s
+        maker = httpcore.AsyncHTTPProxy(proxy_url=bare, proxy_auth=auth, ssl_context=self._ssl, keepalive_expiry=expiry)
         return maker.create_connection
 
     async def aclose(self) -> None:

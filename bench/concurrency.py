@@ -64,10 +64,12 @@ class Level:
     def row(self) -> str:
         cpu_ms = 1000 * self.cpu_s / max(1, self.requests)
         fake_ms = 1000 * self.upstream_cpu_s / max(1, self.requests)
-        return (f"c={self.concurrency:<3} {self.rps:8.0f} req/s   p50 {self.p50_ms:8.2f} ms   p99 {self.p99_ms:8.2f} ms"
-                f"   cco CPU {cpu_ms:5.2f} ms/req (busy {self.cpu_s / self.seconds:4.0%},"
-                f" waiting for a CPU {self.runqueue_s / self.seconds:4.0%})"
-                f"   fake upstream CPU {fake_ms:5.2f} ms/req   errors {self.errors}")
+        return (
+            f"c={self.concurrency:<3} {self.rps:8.0f} req/s   p50 {self.p50_ms:8.2f} ms   p99 {self.p99_ms:8.2f} ms"
+            f"   cco CPU {cpu_ms:5.2f} ms/req (busy {self.cpu_s / self.seconds:4.0%},"
+            f" waiting for a CPU {self.runqueue_s / self.seconds:4.0%})"
+            f"   fake upstream CPU {fake_ms:5.2f} ms/req   errors {self.errors}"
+        )
 
 
 def cpu_seconds(pid: int) -> float:
@@ -98,8 +100,20 @@ def write_script(directory: Path, body: bytes) -> Path:
 
 def run_wrk(url: str, script: Path, concurrency: int, duration: int) -> dict[str, int]:
     threads = min(2, concurrency)
-    args = ["wrk", "-t", str(threads), "-c", str(concurrency), "-d", f"{duration}s", "--timeout", "30s",
-            "-s", str(script), url + "/v1/messages"]
+    args = [
+        "wrk",
+        "-t",
+        str(threads),
+        "-c",
+        str(concurrency),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "30s",
+        "-s",
+        str(script),
+        url + "/v1/messages",
+    ]
     env = {**os.environ, "CCO_BENCH_BODY": str(script.with_name("body.json"))}
     out = subprocess.run(args, env=env, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -113,8 +127,17 @@ def measure(url: str, pids: tuple[int, int], script: Path, concurrency: int, dur
     report = run_wrk(url, script, concurrency, duration)
     cco_cpu, fake_cpu = (cpu_seconds(pid) - start for pid, start in zip(pids, before, strict=True))
     waited = runqueue_wait_seconds(pids[0]) - waited
-    return Level(concurrency, report["requests"], report["duration_us"] / 1e6, report["p50_us"] / 1000,
-                 report["p99_us"] / 1000, report["errors"] + report["status_errors"], cco_cpu, fake_cpu, waited)
+    return Level(
+        concurrency,
+        report["requests"],
+        report["duration_us"] / 1e6,
+        report["p50_us"] / 1000,
+        report["p99_us"] / 1000,
+        report["errors"] + report["status_errors"],
+        cco_cpu,
+        fake_cpu,
+        waited,
+    )
 
 
 def verdict(levels: dict[int, Level]) -> list[str]:
@@ -136,8 +159,12 @@ def main() -> None:
     parser.add_argument("--levels", default="1,8,16,32,64")
     parser.add_argument("--body", choices=["small", "75kb"], default="small")
     parser.add_argument("--cco-source", type=Path, help="run cco from this source tree (A/B against another commit)")
-    parser.add_argument("--upstream", choices=["raw", "asgi"], default="raw",
-                        help="raw: the fast asyncio fake (default); asgi: the tests' Hypercorn fake")
+    parser.add_argument(
+        "--upstream",
+        choices=["raw", "asgi"],
+        default="raw",
+        help="raw: the fast asyncio fake (default); asgi: the tests' Hypercorn fake",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian package `wrk`)")
@@ -149,8 +176,10 @@ def main() -> None:
     config = write_config(f"http://127.0.0.1:{port}")
     source = args.cco_source.resolve() if args.cco_source else None  # `-m` puts the cwd first on sys.path
     env = {"PYTHONPATH": str(source)} if source else None
-    with process([sys.executable, "-m", module, str(port)], None, port) as fake, \
-            headless_cco(config, config / "bench.db", "--log-level", "warning", env=env, cwd=source) as cco:
+    with (
+        process([sys.executable, "-m", module, str(port)], None, port) as fake,
+        headless_cco(config, config / "bench.db", "--log-level", "warning", env=env, cwd=source) as cco,
+    ):
         for concurrency in (int(level) for level in args.levels.split(",")):
             levels[concurrency] = measure(cco.url, (cco.process.pid, fake.pid), script, concurrency, args.duration)
             print(levels[concurrency].row(), flush=True)

@@ -43,8 +43,11 @@ def body_for(index: int) -> bytes:
     stream, big, hit = index % 2 == 1, index % 4 >= 2, index % 8 >= 4
     payload = dict(base_body(stream, big))
     tag = f"repeat {index % HIT_BODIES}" if hit else f"nonce {index}"
-    payload["messages"] = [*payload["messages"], {"role": "assistant", "content": "ok"},
-                           {"role": "user", "content": tag}]
+    payload["messages"] = [
+        *payload["messages"],
+        {"role": "assistant", "content": "ok"},
+        {"role": "user", "content": tag},
+    ]
     return orjson.dumps(payload)
 
 
@@ -112,19 +115,24 @@ def rows_in(db: Path) -> int:
 
 def report(tally: Tally, wall_s: float, rows: int, rss: tuple[float, float], cpu: tuple[float, float]) -> None:
     p50, p99 = percentiles(tally.latencies_ms)
-    print(f"answered {tally.answered} in {wall_s:.1f} s = {tally.answered / wall_s:.0f} req/s   "
-          f"p50 {p50:.1f} ms   p99 {p99:.1f} ms")
+    print(
+        f"answered {tally.answered} in {wall_s:.1f} s = {tally.answered / wall_s:.0f} req/s   "
+        f"p50 {p50:.1f} ms   p99 {p99:.1f} ms"
+    )
     for kind, latencies in sorted(tally.by_kind.items()):
         p50, p99 = percentiles(latencies)
         print(f"    {kind:<24} {len(latencies):6d}   p50 {p50:8.1f} ms   p99 {p99:8.1f} ms")
     print("errors: " + (", ".join(f"{kind} {n}" for kind, n in tally.errors.most_common()) or "none"))
     print("cache: " + ", ".join(f"{kind} {n}" for kind, n in tally.cache.most_common()))
-    print(f"rows in the db {rows} vs requests answered {tally.answered}"
-          f"{'' if rows == tally.answered else '   MISMATCH'}")
+    print(
+        f"rows in the db {rows} vs requests answered {tally.answered}{'' if rows == tally.answered else '   MISMATCH'}"
+    )
     print(f"cco RSS before {rss[0]:.0f} MB, after {rss[1]:.0f} MB")
     per = 1000 / max(1, tally.answered)
-    print(f"CPU per request: cco {cpu[0] * per:.2f} ms, this Python client {cpu[1] * per:.2f} ms "
-          "(when the client's is the larger, it is the bottleneck, not cco)")
+    print(
+        f"CPU per request: cco {cpu[0] * per:.2f} ms, this Python client {cpu[1] * per:.2f} ms "
+        "(when the client's is the larger, it is the bottleneck, not cco)"
+    )
 
 
 def main() -> None:
@@ -136,8 +144,10 @@ def main() -> None:
     port = free_port()
     config = write_config(f"http://127.0.0.1:{port}")
     db = config / "soak.db"
-    with process([sys.executable, "-m", "tests.fakes.raw_upstream", str(port)], None, port), \
-            headless_cco(config, db, "--log-level", "warning") as cco:
+    with (
+        process([sys.executable, "-m", "tests.fakes.raw_upstream", str(port)], None, port),
+        headless_cco(config, db, "--log-level", "warning") as cco,
+    ):
         running = Running(cco.url, cco.process.pid)
         before, cco_cpu, client_cpu = running.rss_mb(), cpu_seconds(cco.process.pid), time.process_time()
         tally, wall = asyncio.run(drive(cco.url, args.count, args.concurrency, args.max_seconds))

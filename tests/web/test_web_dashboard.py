@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import stat
 import subprocess
@@ -19,6 +20,7 @@ from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.process import CcoProcess, free_port, headless_cco
 from tests.fakes.serve import ThreadedServer
+from tests.tui.test_real_terminal import cco_in_tmux, screen, serving, session_alive, tmux, wait_for
 from tests.web.browser import chromium, require_chromium, save_screenshot, wait_for_screen
 
 Upstream = tuple[FakeAnthropic, ThreadedServer]
@@ -169,3 +171,44 @@ def test_open_starts_the_default_browser_on_the_page(fake_upstream: Upstream, tm
             assert time.monotonic() < deadline, "the browser was never started"
             time.sleep(0.1)
     assert opened.read_text().split() == [f"http://127.0.0.1:{web_port}/"]
+
+
+def body(shown: str) -> list[str]:
+    """The screen below the header (its uptime ticks) and the tab underline (it animates)."""
+    return shown.splitlines()[3:]
+
+
+def settled_body(session: str) -> list[str]:
+    """The body once start-up layout is over: the same for a full second."""
+    previous: list[str] = []
+    deadline = time.monotonic() + 30
+    while (current := body(screen(session))) != previous:
+        assert time.monotonic() < deadline, "the terminal dashboard never settled"
+        previous = current
+        time.sleep(1)
+    return current
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux")
+def test_web_beside_the_terminal_dashboard_leaves_the_terminal_alone(fake_upstream: Upstream, tmp_path: Path) -> None:
+    """`cco --web` with the TUI: a browser session's process never writes to cco's terminal, and q ends both."""
+    require_chromium()
+    web_port = free_port()
+    with (
+        cco_in_tmux(tmp_path, fake_upstream[1].url, "--web", "--web-port", str(web_port)) as (session, url),
+        chromium(tmp_path / "profile") as browser,
+    ):
+        wait_for(lambda: "No requests yet" in screen(session), "the terminal dashboard", session)
+        before = settled_body(session)
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{web_port}/")
+        wait_for_screen(page, *TABS)
+        page.keyboard.press("3")  # the browser's dashboard changes tab; the terminal's must not
+        wait_for_screen(page, "Terminal", "help")
+        assert body(screen(session)) == before
+        tmux("send-keys", "-t", session, "q")
+        wait_for(lambda: not session_alive(session), "q to quit cco")
+        page.wait_for_function("document.body.classList.contains('-closed')", timeout=20_000)
+    assert not serving(url)
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://127.0.0.1:{web_port}/")

@@ -20,7 +20,7 @@ import string
 import sys
 import threading
 import webbrowser
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import textual_serve
@@ -103,9 +103,11 @@ def page_url(web_options: WebOptions) -> str:
     return f"http://{host}:{web_options.port}/"
 
 
-def terminal_size(query: dict[str, str] | object) -> tuple[int, int]:
+def terminal_size(values: Mapping[str, object]) -> tuple[int, int]:
+    """The browser's terminal size in cells, within sane bounds (the numbers come from the page)."""
+
     def number(name: str, default: int) -> int:
-        raw = str(getattr(query, "get", lambda *_: default)(name, default))
+        raw = str(values.get(name, default))
         return min(max(int(raw), 10), 1000) if raw.isdigit() else default
 
     return number("width", 80), number("height", 24)
@@ -189,7 +191,7 @@ async def forward(ws: web.WebSocketResponse, service: AppService, kind: str, pay
     if kind == "stdin" and isinstance(payload, str):
         await service.send_bytes(payload.encode("utf-8"))
     elif kind == "resize" and isinstance(payload, dict):
-        await service.set_terminal_size(*terminal_size({k: str(v) for k, v in payload.items()}))
+        await service.set_terminal_size(*terminal_size(payload))
     elif kind == "ping":
         await ws.send_json(["pong", payload])
     elif kind in ("focus", "blur"):

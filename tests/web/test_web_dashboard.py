@@ -43,10 +43,11 @@ def wait_for_log(cco: CcoProcess, text: str, timeout: float = 30.0) -> None:
 
 def send_traffic(url: str) -> None:
     """A real request through cco to the fake upstream, attributed to PROJECT."""
-    client = anthropic.Anthropic(base_url=url, api_key="sk-ant-test", default_headers={"x-cco-project": PROJECT})
-    reply = client.messages.create(
-        model="claude-sonnet-4-6", max_tokens=20, messages=[{"role": "user", "content": "hello from the browser test"}]
-    )
+    headers = {"x-cco-project": PROJECT}
+    with anthropic.Anthropic(base_url=url, api_key="sk-ant-test", default_headers=headers) as client:
+        reply = client.messages.create(
+            model="claude-sonnet-4-6", max_tokens=20, messages=[{"role": "user", "content": "hello from the browser"}]
+        )
     assert reply.content
 
 

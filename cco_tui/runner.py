@@ -155,6 +155,7 @@ def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext
         log_file=options.log_file,
         viewer_mode=viewer,
         refresh_seconds=config.settings.refresh_seconds,
+        web_url=None if options.web is None else options.web.url,
     )
 
 

@@ -98,11 +98,6 @@ def viewer_command(options: ViewerArgs) -> str:
     return command
 
 
-def page_url(web_options: WebOptions) -> str:
-    host = f"[{web_options.host}]" if ":" in web_options.host else web_options.host
-    return f"http://{host}:{web_options.port}/"
-
-
 def terminal_size(values: Mapping[str, object]) -> tuple[int, int]:
     """The browser's terminal size in cells, within sane bounds (the numbers come from the page)."""
 
@@ -231,7 +226,7 @@ async def serving_dashboard(
 ) -> AsyncIterator[WebDashboard]:
     dashboard = WebDashboard(viewer_command(viewer), sock)
     await dashboard.start()
-    url = page_url(web_options)
+    url = web_options.url
     log.info("web dashboard on %s", url)
     if web_options.open_browser:
         open_in_browser(url)

@@ -21,6 +21,11 @@ class WebOptions:
     port: int
     open_browser: bool  # --open: the default browser shows the page once it is served
 
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/"
+
 
 @dataclass(frozen=True, slots=True)
 class ViewerArgs:

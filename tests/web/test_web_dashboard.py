@@ -201,6 +201,7 @@ def test_web_beside_the_terminal_dashboard_leaves_the_terminal_alone(fake_upstre
     ):
         wait_for(lambda: "No requests yet" in screen(session), "the terminal dashboard", session)
         before = settled_body(session)
+        assert f"web http://127.0.0.1:{web_port}/" in screen(session).splitlines()[0]  # the header says where
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{web_port}/")
         wait_for_screen(page, *TABS)

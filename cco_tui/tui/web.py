@@ -174,12 +174,16 @@ async def no_icon(request: web.Request) -> web.Response:
 async def relay_browser(ws: web.WebSocketResponse, service: AppService) -> None:
     """The browser's keys, size changes and focus go to the dashboard process; anything malformed is dropped."""
     async for message in ws:
-        if message.type != WSMsgType.TEXT:
-            continue
-        with contextlib.suppress(ValueError):
-            envelope = json.loads(message.data)
-            if isinstance(envelope, list) and envelope and isinstance(envelope[0], str):
-                await forward(ws, service, envelope[0], envelope[1] if len(envelope) > 1 else None)
+        envelope = parsed(message.data) if message.type == WSMsgType.TEXT else None
+        if isinstance(envelope, list) and envelope and isinstance(envelope[0], str):
+            await forward(ws, service, envelope[0], envelope[1] if len(envelope) > 1 else None)
+
+
+def parsed(text: str) -> object:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
 
 
 async def forward(ws: web.WebSocketResponse, service: AppService, kind: str, payload: object) -> None:

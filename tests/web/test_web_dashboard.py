@@ -6,6 +6,7 @@ import asyncio
 import os
 import shutil
 import socket
+import ssl
 import stat
 import subprocess
 import sys
@@ -16,6 +17,7 @@ import aiohttp
 import anthropic
 import httpx
 import pytest
+import trustme
 
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
@@ -228,3 +230,24 @@ def test_web_beside_the_terminal_dashboard_leaves_the_terminal_alone(fake_upstre
     assert not serving(url)
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"http://127.0.0.1:{web_port}/")
+
+
+def test_browser_tabs_reach_an_https_cco(fake_upstream: Upstream, tmp_path: Path) -> None:
+    """Behind `--tls-cert`, each tab's viewer speaks HTTPS to cco and trusts its certificate (through --ca)."""
+    require_chromium()
+    authority = trustme.CA()
+    leaf = authority.issue_cert("127.0.0.1", "localhost")
+    cert, key, ca = tmp_path / "cco.pem", tmp_path / "cco.key", tmp_path / "ca.pem"
+    leaf.cert_chain_pems[0].write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    authority.cert_pem.write_to_path(str(ca))
+    config = write_config(tmp_path / "config", fake_upstream[1].url, settings={"refresh_seconds": 1})
+    web_port = free_port()
+    args = ("--web", "--web-port", str(web_port), "--tls-cert", str(cert), "--tls-key", str(key), "--ca", str(ca))
+    trust = ssl.create_default_context(cafile=str(ca))
+    running = headless_cco(config, tmp_path / "cco.db", *args, scheme="https", verify=trust)
+    with running as cco, chromium(tmp_path / "profile") as browser:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{web_port}/")
+        shown = wait_for_screen(page, cco.url, "cached")  # the header's cache count comes from cco's HTTPS API
+        assert "server unreachable" not in shown

@@ -22,6 +22,7 @@ from cco_tui.config.tls import TlsFiles, check_tls_files, choose_tls
 from cco_tui.runner import PortInUse, RunOptions, launch
 from cco_tui.store.db import default_db_path
 from cco_tui.store.migrations import SchemaError
+from cco_tui.tui.web_options import DEFAULT_WEB_PORT, add_web_arguments, web_options
 
 EXIT_CONFIG = 2
 T = TypeVar("T")
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]",
     )
     add_tls_arguments(parser)
+    add_web_arguments(parser, port_number)
     return parser
 
 
@@ -160,9 +162,11 @@ def main(argv: list[str] | None = None) -> int:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = load_config(args.config)
-        refuse_remote_bind(args.host, args.allow_remote)
+        refuse_remote_bind(args.host, args.allow_remote or args.viewer)  # a viewer binds nothing
         args.tls = tls_files(args, config)
-        refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
+        behind_tls_proxy = args.behind_tls_proxy or config.settings.behind_tls_proxy
+        refuse_plain_remote(args.host, args.tls, behind_tls_proxy or args.viewer)
+        args.web_options = web_options(args, lambda: from_environment("CCO_WEB_PORT", port_number, DEFAULT_WEB_PORT))
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -203,9 +207,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
         db_path=chosen_db_path(args.db),
         project=current_project(args.project),
         log_level=args.log_level,
-        log_file=None if args.headless else default_log_file(),
+        log_file=None if args.headless and not args.viewer else default_log_file(),
         tls=args.tls,
         ca_file=Path(args.ca).expanduser() if args.ca else None,
+        web=args.web_options,
+        viewer=args.viewer,
     )
 
 

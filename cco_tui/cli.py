@@ -20,8 +20,9 @@ from cco_tui.config.network import is_loopback_address
 from cco_tui.config.settings import SETTINGS_FILE, Config, load_config
 from cco_tui.config.tls import TlsFiles, check_tls_files, choose_tls
 from cco_tui.runner import PortInUse, RunOptions, launch
-from cco_tui.store.db import default_db_path
+from cco_tui.store.connect import StoreUnavailable
 from cco_tui.store.migrations import SchemaError
+from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
 from cco_tui.tui.web_options import DEFAULT_WEB_PORT, add_web_arguments, web_options
 
 EXIT_CONFIG = 2
@@ -75,7 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get("CCO_CONFIG_DIR"),
         help="config directory [CCO_CONFIG_DIR]",
     )
-    parser.add_argument("--db", metavar="PATH", default=os.environ.get("CCO_DB"), help="SQLite database [CCO_DB]")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        default=os.environ.get("CCO_DB"),
+        help="SQLite file (or sqlite:///path), or postgresql://user:pass@host:port/db [CCO_DB]",
+    )
     parser.add_argument(
         "--project",
         default=os.environ.get("CCO_PROJECT"),
@@ -135,8 +141,12 @@ def run_pricing(argv: list[str]) -> int:
     return int(args.func(args))
 
 
-def chosen_db_path(explicit: str | None) -> Path:
-    return Path(explicit).expanduser() if explicit else default_db_path()
+def chosen_db(explicit: str | None) -> DbTarget:
+    """--db (or CCO_DB, its default), else the SQLite file in the user data directory."""
+    try:
+        return db_target(explicit) if explicit else default_db_target()
+    except DbUrlError as error:
+        raise ConfigError("command line", "--db", str(error)) from None
 
 
 def default_log_file() -> Path:
@@ -167,6 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         behind_tls_proxy = args.behind_tls_proxy or config.settings.behind_tls_proxy
         refuse_plain_remote(args.host, args.tls, behind_tls_proxy or args.viewer)
         args.web_options = web_options(args, lambda: from_environment("CCO_WEB_PORT", port_number, DEFAULT_WEB_PORT))
+        args.db = chosen_db(args.db)
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -204,7 +215,7 @@ def run_options(args: argparse.Namespace) -> RunOptions:
     return RunOptions(
         host=args.host,
         port=args.port,
-        db_path=chosen_db_path(args.db),
+        db_path=args.db,
         project=current_project(args.project),
         log_level=args.log_level,
         log_file=None if args.headless and not args.viewer else default_log_file(),
@@ -218,11 +229,11 @@ def run_options(args: argparse.Namespace) -> RunOptions:
 def serve(args: argparse.Namespace, config: Config) -> int:
     try:
         return asyncio.run(launch(config, run_options(args), args.headless))
-    except (PortInUse, SchemaError) as error:
+    except (PortInUse, SchemaError, StoreUnavailable) as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except (sqlite3.Error, peewee.DatabaseError, OSError) as error:
-        print(f"cco: cannot open the database {args.db or 'in the user data directory'}: {error}", file=sys.stderr)
+        print(f"cco: cannot open the database {args.db}: {error}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         return 130

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -24,6 +25,7 @@ from cco_tui.config.settings import Config
 from cco_tui.config.tls import TlsFiles, client_trust
 from cco_tui.server.app import create_app
 from cco_tui.store.connect import open_database
+from cco_tui.store.target import DbTarget, db_target
 from cco_tui.tui.context import AppContext
 from cco_tui.tui.web_options import ViewerArgs, WebOptions
 
@@ -36,7 +38,7 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class RunOptions:
     host: str
     port: int
-    db_path: Path
+    db_path: DbTarget
     project: str
     log_level: str
     log_file: Path | None
@@ -189,7 +191,10 @@ def web_dashboard(config: Config, options: RunOptions) -> contextlib.AbstractAsy
     sock = bind_socket(options.web.host, options.web.port, "--web-port")
     from cco_tui.tui.web import serving_dashboard  # aiohttp and textual-serve are imported only with --web
 
-    fields = (options.host, options.port, options.db_path, options.project, options.log_level, options.log_file)
+    target = db_target(options.db_path)
+    if target.is_postgres:
+        os.environ["CCO_DB"] = target.url  # inherited by each tab's process; a password never goes on a command line
+    fields = (options.host, options.port, target, options.project, options.log_level, options.log_file)
     viewer = ViewerArgs(*fields, config_dir=config.config_dir, tls=options.tls, ca_file=options.ca_file)
     return serving_dashboard(viewer, options.web, sock)
 

@@ -14,6 +14,8 @@ from cco_tui.server.app import create_app
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.serve import ThreadedServer, running
 
+pytest_plugins = ("tests.servers",)  # real redis-server / PostgreSQL fixtures
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from typing import IO
 import orjson
 
 from cco_tui.store import queries
-from cco_tui.store.connect import open_database
-from cco_tui.store.db import default_db_path
+from cco_tui.store.connect import StoreUnavailable, open_database
 from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
+from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
@@ -37,7 +37,12 @@ def add_report_commands(subparsers: argparse._SubParsersAction[argparse.Argument
 def _add_range_and_db(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--since", type=_time_arg, help=f"start of the range: {TIME_HELP}")
     parser.add_argument("--until", type=_time_arg, help="end of the range (same forms as --since)")
-    parser.add_argument("--db", type=Path, help="database file (default: $CCO_DB or the user data directory)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite file or sqlite:///path, or postgresql://user:pass@host:port/db"
+        " (default: $CCO_DB or the user data directory)",
+    )
 
 
 def _time_arg(text: str) -> float:
@@ -51,13 +56,21 @@ def _filter(args: argparse.Namespace) -> queries.Filter:
     return queries.Filter(project=args.project, since=args.since, until=args.until)
 
 
-def _open(args: argparse.Namespace) -> Path | None:
-    path: Path = args.db or default_db_path()
-    if not path.exists():
-        print(f"cco: no analytics database at {path} (no requests recorded yet?)", file=sys.stderr)
+def _open(args: argparse.Namespace) -> DbTarget | None:
+    try:
+        target = db_target(args.db) if args.db else default_db_target()
+    except DbUrlError as error:
+        print(f"cco: --db: {error}", file=sys.stderr)
         return None
-    open_database(path)
-    return path
+    if target.path is not None and not target.path.exists():
+        print(f"cco: no analytics database at {target} (no requests recorded yet?)", file=sys.stderr)
+        return None
+    try:
+        open_database(target)
+    except StoreUnavailable as error:
+        print(f"cco: {error}", file=sys.stderr)
+        return None
+    return target
 
 
 def run_stats(args: argparse.Namespace) -> int:

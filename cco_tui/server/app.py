@@ -15,14 +15,16 @@ from cco_tui.pipeline.guard import make_policy
 from cco_tui.pipeline.intake import new_request_id
 from cco_tui.server.error_response import error_response
 from cco_tui.server.front import ProxyFront
+from cco_tui.server.health import health_blueprint
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
+from cco_tui.store.target import DbTarget
 from cco_tui.wire.asgi import ASGIApp
 from cco_tui.wire.headers import http_date
 
 
-def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Quart:
+def create_app(config: Config, db_path: DbTarget | Path | str, bind_host: str = "127.0.0.1") -> Quart:
     settings = config.settings
     state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path)
     app = Quart("cco")
@@ -36,6 +38,7 @@ def create_app(config: Config, db_path: Path, bind_host: str = "127.0.0.1") -> Q
     register_routes(app, state)
     register_cache_api(app, state)
     app.register_blueprint(stats_blueprint(db_path))
+    app.register_blueprint(health_blueprint(state))
     app.register_blueprint(metrics_blueprint(state.metrics))
     front = ProxyFront(cast("ASGIApp", app.asgi_app), state)
     app.asgi_app = front  # type: ignore[assignment,method-assign]
@@ -88,10 +91,6 @@ def register_routes(app: Quart, state: ServerState) -> None:
     @app.route("/api/hello", methods=["GET", "HEAD"])
     async def probe() -> dict[str, Any]:
         return {"name": "cco", "version": __version__}
-
-    @app.get("/health")
-    async def health() -> dict[str, Any]:
-        return {"status": "ok", "service": "cco", "version": __version__, "uptime_s": round(state.uptime_s(), 3)}
 
 
 def register_cache_api(app: Quart, state: ServerState) -> None:

@@ -72,6 +72,7 @@ class Metrics:
             ("cco_store_written_records", "Request records written", "written"),
             ("cco_store_dropped_records", "Request records dropped because the queue was full", "dropped"),
             ("cco_store_failed_records", "Request records lost to database errors", "failed"),
+            ("cco_store_unreachable", "1 while the database is unreachable and the writer retries", "retrying"),
         ):
             gauge = Gauge(name, doc, registry=self.registry)
             gauge.set_function(functools.partial(_writer_stat, stats, field))

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import platformdirs
 
 from cco_tui.cache.coalesce import InFlight
 from cco_tui.cache.entry import CacheEntry
@@ -22,14 +24,20 @@ from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
 from cco_tui.server.metrics import Metrics
 from cco_tui.store.record import RequestRecord
+from cco_tui.store.target import DbTarget, beside_database, db_target
 from cco_tui.store.writer import RecordWriter
 from cco_tui.wire.errors import ProxyError
 
 log = logging.getLogger("cco.server")
+ReadinessCheck = Callable[[], Awaitable[None]]  # raises (or times out) when its dependency is unavailable
 
 
-def persistent_cache_path(db_path: Path) -> Path:
-    return db_path.with_name("response-cache.sqlite")
+def persistent_cache_path(db: DbTarget | Path | str) -> Path:
+    """Beside the SQLite file; with PostgreSQL, in the user data directory (the cache tier is per machine)."""
+    target = db_target(db)
+    if target.path is not None:
+        return target.path.with_name("response-cache.sqlite")
+    return Path(platformdirs.user_data_dir("cco")) / "response-cache.sqlite"
 
 
 def make_cache(config: Config) -> ResponseCache:
@@ -41,7 +49,7 @@ def make_cache(config: Config) -> ResponseCache:
 class ServerState:
     config: Config
     policy: AccessPolicy
-    db_path: Path
+    db_path: DbTarget | Path | str
     metrics: Metrics = field(default_factory=Metrics)
     cache: ResponseCache = field(init=False)
     inflight: InFlight = field(init=False)
@@ -51,6 +59,8 @@ class ServerState:
     sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
     live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
+    # /health/ready's checks beyond the store (which it always checks): e.g. "redis" once a URL is configured
+    readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
@@ -83,7 +93,7 @@ class ServerState:
             shipped=config.shipped_pricing or config.pricing,
             user=config.user_pricing,
             source=settings.pricing_source,
-            cache_path=cached_source_path(self.db_path),
+            cache_path=cached_source_path(beside_database(self.db_path)),
             interval_s=settings.pricing_refresh_hours * 3600,
             on_change=self.writer.use_pricing,
         )

@@ -18,6 +18,7 @@ from cco_tui.server.threaded_stream import stream_from_thread
 from cco_tui.store import queries
 from cco_tui.store.connect import open_database
 from cco_tui.store.export import CONTENT_TYPES, EXPORT_FORMATS, encode_export, export_rows
+from cco_tui.store.target import DbTarget
 from cco_tui.store.timespec import parse_time
 from cco_tui.wire import content
 
@@ -29,7 +30,7 @@ class BadParameter(ValueError):
     """A query-string parameter cco cannot use; becomes a 400 invalid_request_error."""
 
 
-def stats_blueprint(db_path: Path | str) -> Blueprint:
+def stats_blueprint(db_path: DbTarget | Path | str) -> Blueprint:
     blueprint = Blueprint("cco_stats", __name__)
 
     @blueprint.before_app_serving

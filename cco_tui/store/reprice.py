@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import SqliteDatabase, fn
+from peewee import Database, DatabaseProxy, fn
 
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.savings import Costing, price_request
@@ -36,7 +36,7 @@ class Repriced:
     still_unpriced: dict[str, int]  # model → rows the current prices still cannot price
 
 
-def unpriced_models(db: SqliteDatabase, since: float | None = None) -> list[UnpricedModel]:
+def unpriced_models(db: Database | DatabaseProxy, since: float | None = None) -> list[UnpricedModel]:
     """Models with unpriced rows (since `since`), most rows first."""
     r = RequestRow
     query = (
@@ -48,7 +48,7 @@ def unpriced_models(db: SqliteDatabase, since: float | None = None) -> list[Unpr
     return [UnpricedModel(str(m), int(n), float(a), float(b)) for m, n, a, b in query.tuples().execute(db)]
 
 
-def reprice(db: SqliteDatabase, pricing: PricingTable, since: float | None = None) -> Repriced:
+def reprice(db: Database | DatabaseProxy, pricing: PricingTable, since: float | None = None) -> Repriced:
     """Price every unpriced row (since `since`) the table can price now; one transaction."""
     r = RequestRow
     columns = (r.id, r.ts, r.project, r.provider, r.model, *_token_columns())
@@ -77,7 +77,7 @@ def _token_columns() -> tuple[object, ...]:
     return (r.input_tokens, r.output_tokens, r.cache_write_5m_tokens, r.cache_write_1h_tokens, r.cache_read_tokens)
 
 
-def _update_rows(db: SqliteDatabase, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
+def _update_rows(db: Database | DatabaseProxy, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
     sql = (
         "UPDATE request SET cost_usd = ?, unpriced = 0, saved_cache_usd = ?, saved_local_usd = ?,"
         " saved_prompt_cache_usd = ? WHERE id = ?"
@@ -89,7 +89,7 @@ def _costs(costing: Costing) -> tuple[float, float, float, float]:
     return (costing.cost_usd or 0.0, costing.saved_cache_usd, costing.saved_local_usd, costing.saved_prompt_cache_usd)
 
 
-def _update_rollups(db: SqliteDatabase, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
+def _update_rollups(db: Database | DatabaseProxy, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
     """Each level's rows get the delta: the new cost and savings, and one fewer unpriced request per row."""
     for level in ROLLUP_LEVELS:
         if level.sums is None:

@@ -11,9 +11,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from peewee import Expression, Function, Node, SqliteDatabase, Value, fn
+from peewee import Database, DatabaseProxy, Expression, Field, Function, Node, Value, fn
 
-from cco_tui.store.db import run_many, upsert_sql
+from cco_tui.store.db import database, greatest, int_literal, is_postgres, run_many, upsert_sql
 from cco_tui.store.models import (
     DayLatency,
     DayRollup,
@@ -89,21 +89,30 @@ def raw_measures() -> list[Function]:
     exprs: dict[str, Function] = {
         "requests": fn.COUNT(r.id),
         "errors": fn.SUM(r.is_error),
-        "cost_usd": fn.TOTAL(r.cost_usd),  # TOTAL: 0.0, not NULL, for a group of unpriced rows
-        "latency_sum_ms": fn.TOTAL(r.latency_ms),
+        "cost_usd": _total(r.cost_usd),
+        "latency_sum_ms": _total(r.latency_ms),
         "latency_count": fn.COUNT(r.latency_ms),
         "last_ts": fn.MAX(r.ts),
     }
     return [exprs.get(name) or fn.SUM(getattr(r, _RAW_COLUMN.get(name, name))) for name in MEASURES]
 
 
+def _total(column: Node) -> Function:
+    """0.0, not NULL, for a group of NULLs (unpriced rows): SQLite's TOTAL() in both dialects."""
+    return fn.COALESCE(fn.SUM(column), 0.0)
+
+
 def rollup_measures(model: type[Rollup]) -> list[Function]:
     return [fn.SUM(getattr(model, name)) for name in SUM_MEASURES] + [fn.MAX(model.last_ts)]
 
 
-def raw_period(seconds: int) -> Expression:
-    """The start of the period holding each raw row, in SQL (matches period_of)."""
-    return (RequestRow.ts.cast("INTEGER") / seconds) * seconds
+def raw_period(seconds: int, pg: bool | None = None) -> Expression:
+    """The start of the period holding each raw row, in SQL (matches period_of).
+
+    SQLite's CAST truncates, PostgreSQL's rounds: there the floor comes first."""
+    pg = is_postgres(database) if pg is None else pg
+    whole = fn.FLOOR(RequestRow.ts).cast("BIGINT") if pg else RequestRow.ts.cast("INTEGER")
+    return (whole / int_literal(seconds)) * int_literal(seconds)
 
 
 def period_of(ts: float, seconds: int) -> int:
@@ -163,7 +172,7 @@ def histogram_rows(rows: Iterable[Mapping[str, Any]], seconds: int) -> list[tupl
     return [(*slot, n) for slot, n in counts.items()]
 
 
-def add_to_rollups(db: SqliteDatabase, rows: Sequence[Mapping[str, Any]]) -> None:
+def add_to_rollups(db: Database | DatabaseProxy, rows: Sequence[Mapping[str, Any]]) -> None:
     """Fold freshly inserted request rows into every rollup level (inside the caller's transaction)."""
     for level in ROLLUP_LEVELS:
         if level.sums is not None:
@@ -172,7 +181,7 @@ def add_to_rollups(db: SqliteDatabase, rows: Sequence[Mapping[str, Any]]) -> Non
             _upsert_counts(db, level.latency, histogram_rows(rows, level.seconds))
 
 
-def rebuild_rollups(db: SqliteDatabase) -> None:
+def rebuild_rollups(db: Database | DatabaseProxy) -> None:
     """Recompute the project list and every rollup from the raw rows (migrations, repairs, bulk loads)."""
     _fill_projects(db)
     for level in ROLLUP_LEVELS:
@@ -184,46 +193,47 @@ def rebuild_rollups(db: SqliteDatabase) -> None:
             _fill_counts(db, level.latency, level.seconds)
 
 
-def upsert_sums(db: SqliteDatabase, model: type[Rollup], rows: list[tuple[Any, ...]]) -> None:
+def upsert_sums(db: Database | DatabaseProxy, model: type[Rollup], rows: list[tuple[Any, ...]]) -> None:
     """Add KEY_COLUMNS + MEASURES tuples to the rollup rows with the same key (inserting missing ones)."""
-    run_many(db, _sums_upsert_sql(model._meta.table_name), rows)
+    run_many(db, _sums_upsert_sql(model._meta.table_name, is_postgres(db)), rows)
 
 
-def _upsert_counts(db: SqliteDatabase, model: type[LatencyHistogram], rows: list[tuple[Any, ...]]) -> None:
-    run_many(db, _counts_upsert_sql(model._meta.table_name), rows)
-
-
-@functools.cache
-def _sums_upsert_sql(table: str) -> str:
-    added = [f"{name} = {name} + excluded.{name}" for name in SUM_MEASURES]
-    update = ", ".join([*added, "last_ts = MAX(last_ts, excluded.last_ts)"])
-    return upsert_sql(table, (*KEY_COLUMNS, *MEASURES), KEY_COLUMNS, update)
+def _upsert_counts(db: Database | DatabaseProxy, model: type[LatencyHistogram], rows: list[tuple[Any, ...]]) -> None:
+    run_many(db, _counts_upsert_sql(model._meta.table_name, is_postgres(db)), rows)
 
 
 @functools.cache
-def _counts_upsert_sql(table: str) -> str:
-    return upsert_sql(table, (*HISTOGRAM_KEY, "n"), HISTOGRAM_KEY, "n = n + excluded.n")
+def _sums_upsert_sql(table: str, pg: bool) -> str:
+    # the old row's columns are qualified by the table name: unqualified, PostgreSQL calls them ambiguous
+    added = [f"{name} = {table}.{name} + excluded.{name}" for name in SUM_MEASURES]
+    update = ", ".join([*added, f"last_ts = {greatest(pg)}({table}.last_ts, excluded.last_ts)"])
+    return upsert_sql(table, (*KEY_COLUMNS, *MEASURES), KEY_COLUMNS, update, pg)
 
 
-def _fill_projects(db: SqliteDatabase) -> None:
+@functools.cache
+def _counts_upsert_sql(table: str, pg: bool) -> str:
+    return upsert_sql(table, (*HISTOGRAM_KEY, "n"), HISTOGRAM_KEY, f"n = {table}.n + excluded.n", pg)
+
+
+def _fill_projects(db: Database | DatabaseProxy) -> None:
     r = RequestRow
     ProjectRow.delete().execute(db)
     query = r.select(r.project, fn.MAX(r.project_path), fn.MIN(r.ts), fn.MAX(r.ts)).group_by(r.project)
     fields = [ProjectRow.name, ProjectRow.path, ProjectRow.first_ts, ProjectRow.last_ts]
-    ProjectRow.insert_from(query, fields).execute(db)
+    db.execute(ProjectRow.insert_from(query, fields))  # no RETURNING handling: nothing to return
 
 
-def _fill_sums(db: SqliteDatabase, model: type[Rollup], seconds: int) -> None:
-    r, period = RequestRow, raw_period(seconds)
+def _fill_sums(db: Database | DatabaseProxy, model: type[Rollup], seconds: int) -> None:
+    r, period = RequestRow, raw_period(seconds, is_postgres(db))
     keys = (period, r.project, r.provider, r.model)
     query = r.select(*keys, *raw_measures()).group_by(*keys)
     fields = [getattr(model, name) for name in (*KEY_COLUMNS, *MEASURES)]
-    model.insert_from(query, fields).execute(db)
+    db.execute(model.insert_from(query, fields))
 
 
 def _slice_columns() -> list[tuple[Node, str, Node]]:
     """histogram_slices() in SQL: (scope, dim, key) expressions over request rows, in the same order."""
-    r, blank = RequestRow, Value("")
+    r, blank = RequestRow, Value("").cast("TEXT")  # typed: PostgreSQL cannot infer a bare parameter's type
     return [
         (blank, "", blank),
         (blank, "project", r.project),
@@ -234,14 +244,14 @@ def _slice_columns() -> list[tuple[Node, str, Node]]:
     ]
 
 
-def _fill_counts(db: SqliteDatabase, model: type[LatencyHistogram], seconds: int) -> None:
-    r, period = RequestRow, raw_period(seconds)
+def _fill_counts(db: Database | DatabaseProxy, model: type[LatencyHistogram], seconds: int) -> None:
+    r, period = RequestRow, raw_period(seconds, is_postgres(db))
     fields = [getattr(model, name) for name in (*HISTOGRAM_KEY, "n")]
     for scope, dim, key in _slice_columns():
-        grouped = [expr for expr in (scope, period, key, r.latency_bucket) if not isinstance(expr, Value)]
+        grouped = [expr for expr in (scope, period, key, r.latency_bucket) if isinstance(expr, Field | Expression)]
         query = (
-            r.select(scope, Value(dim), period, key, r.latency_bucket, fn.COUNT(r.id))
+            r.select(scope, Value(dim).cast("TEXT"), period, key, r.latency_bucket, fn.COUNT(r.id))
             .where(r.latency_bucket.is_null(False))
             .group_by(*grouped)
         )
-        model.insert_from(query, fields).execute(db)
+        db.execute(model.insert_from(query, fields))

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import Database, DatabaseProxy
 
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.savings import Costing, price_record
-from cco_tui.store.db import run_many, upsert_sql
+from cco_tui.store.db import greatest, is_postgres, least, run_many, upsert_sql
 from cco_tui.store.latency import latency_bucket
 from cco_tui.store.record import RequestRecord
 
@@ -65,10 +65,6 @@ _DERIVED = (
 )
 REQUEST_COLUMNS = (*_COPIED, *_DERIVED)  # every column of `request` but its id
 _PROJECT_COLUMNS = ("name", "path", "first_ts", "last_ts")
-_PROJECT_UPDATE = (
-    "path = COALESCE(excluded.path, path), first_ts = MIN(first_ts, excluded.first_ts),"
-    " last_ts = MAX(last_ts, excluded.last_ts)"
-)
 
 
 def request_row(record: RequestRecord, costing: Costing) -> dict[str, Any]:
@@ -76,7 +72,7 @@ def request_row(record: RequestRecord, costing: Costing) -> dict[str, Any]:
     row.update(
         ts=record.ts_start,
         model=record.model,
-        stream=bool(record.stream),
+        stream=int(record.stream),  # 0/1: an integer column in both dialects
         is_error=int(record.is_error),
         cost_usd=costing.cost_usd,
         unpriced=int(costing.unpriced),
@@ -90,10 +86,12 @@ def request_row(record: RequestRecord, costing: Costing) -> dict[str, Any]:
     return row
 
 
-def insert_requests(db: SqliteDatabase, rows: Sequence[Mapping[str, Any]]) -> None:
+def insert_requests(db: Database | DatabaseProxy, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert request rows and update the project list (inside the caller's transaction)."""
-    run_many(db, _REQUEST_INSERT, [tuple(row[name] for name in REQUEST_COLUMNS) for row in rows])
-    run_many(db, _PROJECT_UPSERT, project_rows(rows))
+    pg = is_postgres(db)
+    values = [tuple(row[name] for name in REQUEST_COLUMNS) for row in rows]
+    run_many(db, upsert_sql("request", REQUEST_COLUMNS, pg=pg), values)
+    run_many(db, _project_upsert(pg), project_rows(rows))
 
 
 def project_rows(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | None, float, float]]:
@@ -106,5 +104,9 @@ def project_rows(rows: Iterable[Mapping[str, Any]]) -> list[tuple[str, str | Non
     return list(projects.values())
 
 
-_REQUEST_INSERT = upsert_sql("request", REQUEST_COLUMNS)
-_PROJECT_UPSERT = upsert_sql("project", _PROJECT_COLUMNS, ("name",), _PROJECT_UPDATE)
+def _project_upsert(pg: bool) -> str:
+    update = (
+        f"path = COALESCE(excluded.path, project.path), first_ts = {least(pg)}(project.first_ts, excluded.first_ts),"
+        f" last_ts = {greatest(pg)}(project.last_ts, excluded.last_ts)"
+    )
+    return upsert_sql("project", _PROJECT_COLUMNS, ("name",), update, pg)

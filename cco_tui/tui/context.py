@@ -8,12 +8,13 @@ from pathlib import Path
 
 from cco_tui.config.logs import MemoryLogHandler
 from cco_tui.config.settings import Config
+from cco_tui.store.target import DbTarget
 
 
 @dataclass(frozen=True, slots=True)
 class AppContext:
     base_url: str  # e.g. "http://127.0.0.1:8000": the TUI calls the proxy's /api/* over HTTP
-    db_path: Path
+    db_path: DbTarget
     project: str  # the current project (cwd's git root name or --project)
     config: Config
     log_handler: MemoryLogHandler

@@ -84,7 +84,9 @@ def api_host(host: str) -> str:
 def viewer_command(options: ViewerArgs) -> str:
     """The shell command textual-serve's AppService runs for each browser tab."""
     argv = [sys.executable, "-m", "cco_tui", "--viewer", "--host", api_host(options.host), "--port", str(options.port)]
-    argv += ["--db", str(options.db_path), "--project", options.project, "--log-level", options.log_level]
+    if options.db.path is not None:
+        argv += ["--db", str(options.db.path)]
+    argv += ["--project", options.project, "--log-level", options.log_level]
     if options.config_dir is not None:
         argv += ["--config", str(options.config_dir)]
     if options.tls is not None:

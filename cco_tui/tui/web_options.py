@@ -11,6 +11,7 @@ from pathlib import Path
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.network import is_loopback_address
 from cco_tui.config.tls import TlsFiles
+from cco_tui.store.target import DbTarget
 
 DEFAULT_WEB_PORT = 8001
 
@@ -33,7 +34,7 @@ class ViewerArgs:
 
     host: str
     port: int
-    db_path: Path
+    db: DbTarget  # a server database's URL reaches the tab's process through CCO_DB, never its argv
     project: str
     log_level: str
     log_file: Path | None  # the serving cco's log file; None when it is headless (logs on stderr)

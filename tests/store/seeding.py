@@ -5,9 +5,11 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cco_tui.costs import PricingTable, Usage
 from cco_tui.store import RecordWriter, RequestRecord
+from cco_tui.store.db import new_database
 from cco_tui.store.writer import MetricsSink, WriterStats
 
 PROJECTS = ("web", "api", "infra")
@@ -26,6 +28,11 @@ class Seeded:
     now: float
     records: list[RequestRecord]
     stats: WriterStats
+    target: Path | str | None = None  # where the queries read (a PostgreSQL URL); None: `path`
+
+    @property
+    def store(self) -> Path | str:
+        return self.target or self.path
 
 
 def make_record(rng: random.Random, ts: float, i: int) -> RequestRecord:
@@ -73,7 +80,7 @@ def make_records(count: int, now: float, span_s: float, seed: int = 7) -> list[R
 
 
 def write_records(
-    path: Path, records: list[RequestRecord], pricing: PricingTable, metrics: MetricsSink | None = None
+    path: Path | str, records: list[RequestRecord], pricing: PricingTable, metrics: MetricsSink | None = None
 ) -> WriterStats:
     writer = RecordWriter(path, pricing, metrics=metrics)
     writer.start()
@@ -81,3 +88,12 @@ def write_records(
         assert writer.submit(record)
     assert writer.stop(60)
     return writer.stats()
+
+
+def count(target: Path | str, sql: str = "SELECT COUNT(*) FROM request") -> Any:
+    """One value by plain SQL, on a connection of its own, in either dialect."""
+    db = new_database(target)
+    try:
+        return db.execute_sql(sql).fetchone()[0]
+    finally:
+        db.close()

@@ -74,9 +74,9 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
 
 
 def test_default_path_honours_cco_db(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    from cco_tui.store.db import default_db_path
+    from cco_tui.store.target import default_db_target
 
     monkeypatch.setenv("CCO_DB", str(tmp_path / "x.db"))
-    assert default_db_path() == tmp_path / "x.db"
+    assert default_db_target().path == tmp_path / "x.db"
     monkeypatch.delenv("CCO_DB")
-    assert default_db_path().name == "cco.db" and "cco" in default_db_path().parent.parts
+    assert default_db_target().path.name == "cco.db" and "cco" in default_db_target().path.parent.parts

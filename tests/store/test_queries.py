@@ -1,4 +1,5 @@
-"""queries.py on a seeded file, checked against plain SQL over the raw rows (no rollups involved)."""
+"""queries.py on a seeded store (SQLite and PostgreSQL), checked against plain SQL over the raw rows of the
+SQLite file (no rollups involved)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ from cco_tui.store import queries
 from cco_tui.store.export import EXPORT_COLUMNS, export_rows
 from cco_tui.store.queries import Filter
 from tests.store.seeding import PROJECTS, Seeded
+
+
+@pytest.fixture
+def seeded(seeded_any: Seeded) -> Seeded:
+    """Every query test runs on SQLite and on PostgreSQL; plain SQL on the SQLite file is the oracle for both."""
+    return seeded_any
+
 
 TOTAL_COLUMNS = """COUNT(*), TOTAL(is_error), TOTAL(input_tokens), TOTAL(output_tokens),
     TOTAL(cache_write_5m_tokens + cache_write_1h_tokens), TOTAL(cache_read_tokens), TOTAL(cost_usd),
@@ -172,7 +180,7 @@ def test_export_rows_have_the_documented_columns(seeded: Seeded) -> None:
     assert [row["ts"] for row in rows] == sorted(row["ts"] for row in rows)
 
 
-def test_empty_database_answers_with_zeros(fresh_db: object) -> None:
+def test_empty_database_answers_with_zeros(store_db: object) -> None:
     totals = queries.totals()
     assert totals.requests == 0 and totals.cost_usd == 0 and totals.latency_p95_ms is None
     assert queries.timeseries(Filter(), "day") == []

@@ -1,4 +1,6 @@
-"""The record writer: concurrency, shutdown flush, thread ownership, a full queue, pricing of each row."""
+"""The record writer: concurrency, shutdown flush, thread ownership, a full queue, pricing of each row.
+
+The tests taking `store_db` run on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -15,6 +17,8 @@ import pytest
 
 from cco_tui.costs import PricingTable, Usage
 from cco_tui.store import RecordWriter, RequestRecord, client_family, queries
+from cco_tui.store.db import new_database
+from tests.store.seeding import count
 
 
 def _record(i: int, **fields: Any) -> RequestRecord:
@@ -42,14 +46,14 @@ async def _submit_all(writer: RecordWriter, ids: range) -> None:
         await asyncio.sleep(0)  # interleave the 32 producers
 
 
-async def test_2000_records_from_32_tasks_are_all_written(fresh_db: Path, pricing: PricingTable) -> None:
-    writer = RecordWriter(fresh_db, pricing, batch_size=64, flush_ms=60_000)  # stop() must not wait for the timer
+async def test_2000_records_from_32_tasks_are_all_written(store_db: Path | str, pricing: PricingTable) -> None:
+    writer = RecordWriter(store_db, pricing, batch_size=64, flush_ms=60_000)  # stop() must not wait for the timer
     writer.start()
     await asyncio.gather(*(_submit_all(writer, range(t * 2000 // 32, (t + 1) * 2000 // 32)) for t in range(32)))
     assert await asyncio.to_thread(writer.stop, 30)
     assert writer.stats().written == 2000 and writer.stats().dropped == 0
-    assert _count(fresh_db) == 2000
-    assert _count(fresh_db, "SELECT COUNT(DISTINCT request_id) FROM request") == 2000
+    assert count(store_db) == 2000
+    assert count(store_db, "SELECT COUNT(DISTINCT request_id) FROM request") == 2000
     assert queries.totals().requests == 2000  # the rollups agree with the rows
 
 
@@ -75,8 +79,8 @@ async def test_writer_database_work_never_runs_on_the_event_loop_thread(fresh_db
     assert threading.get_ident() not in threads_using_sqlite
 
 
-def test_a_full_queue_is_counted_and_logged(fresh_db: Path, pricing: PricingTable, caplog: Any) -> None:
-    writer = RecordWriter(fresh_db, pricing, queue_size=5)
+def test_a_full_queue_is_counted_and_logged(store_db: Path | str, pricing: PricingTable, caplog: Any) -> None:
+    writer = RecordWriter(store_db, pricing, queue_size=5)
     with caplog.at_level(logging.WARNING, logger="cco_tui.store.writer"):
         accepted = [writer.submit(_record(i)) for i in range(8)]  # not started: nothing drains
     assert accepted == [True] * 5 + [False] * 3
@@ -84,11 +88,11 @@ def test_a_full_queue_is_counted_and_logged(fresh_db: Path, pricing: PricingTabl
     assert "dropped" in caplog.text
     writer.start()
     assert writer.stop(30)
-    assert writer.stats().written == 5 and _count(fresh_db) == 5
+    assert writer.stats().written == 5 and count(store_db) == 5
 
 
-def test_each_row_is_priced_in_the_writer(fresh_db: Path, pricing: PricingTable) -> None:
-    writer = RecordWriter(fresh_db, pricing)
+def test_each_row_is_priced_in_the_writer(store_db: Path | str, pricing: PricingTable) -> None:
+    writer = RecordWriter(store_db, pricing)
     writer.start()
     hit = _record(1, cache_status="hit", input_tokens=0, output_tokens=0, served_model=None)
     hit.original_model, hit.original_usage = "claude-opus-4-5", Usage(input=1000, output=100)
@@ -97,11 +101,12 @@ def test_each_row_is_priced_in_the_writer(fresh_db: Path, pricing: PricingTable)
     writer.submit(_record(2, requested_model="ollama/llama3", provider="ollama"))
     writer.submit(_record(3, requested_model="no-such-model"))
     assert writer.stop(30)
-    with sqlite3.connect(fresh_db) as con:
-        rows = con.execute(
-            "SELECT request_id, cost_usd, unpriced, saved_cache_usd, saved_local_usd, saved_prompt_cache_usd,"
-            " model FROM request ORDER BY request_id"
-        ).fetchall()
+    db = new_database(store_db)
+    rows = db.execute_sql(
+        "SELECT request_id, cost_usd, unpriced, saved_cache_usd, saved_local_usd, saved_prompt_cache_usd,"
+        " model FROM request ORDER BY request_id"
+    ).fetchall()
+    db.close()
     miss, cached, local, unknown = rows
     assert miss[1:3] == (pytest.approx((100 * 3 + 10 * 15 + 10_000 * 0.3) / 1e6), 0)
     assert miss[5] == pytest.approx(10_000 * 2.7 / 1e6)
@@ -134,11 +139,11 @@ def test_client_family(agent: str | None, family: str) -> None:
     assert client_family(agent) == family
 
 
-def test_a_bad_record_loses_only_its_batch(fresh_db: Path, pricing: PricingTable) -> None:
-    writer = RecordWriter(fresh_db, pricing, batch_size=1)
+def test_a_bad_record_loses_only_its_batch(store_db: Path | str, pricing: PricingTable) -> None:
+    writer = RecordWriter(store_db, pricing, batch_size=1)
     writer.start()
     writer.submit(_record(0, latency_ms="slow"))  # a proxy bug must not stop the recording
     writer.submit(_record(1))
     assert writer.stop(30)
     assert (writer.stats().failed, writer.stats().written) == (1, 1)
-    assert _count(fresh_db) == 1
+    assert count(store_db) == 1

@@ -147,7 +147,23 @@ def _v2_rollups(db: AnyDb) -> None:
     rebuild_rollups(db)
 
 
-MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups)
+_V3_SESSIONS = (
+    # Claude Code's identity and hint headers (x-claude-code-agent-id, -parent-agent-id, -request-class,
+    # -agent-type); the session id was recorded from version 1 but never indexed.
+    "ALTER TABLE request ADD COLUMN agent_id TEXT",
+    "ALTER TABLE request ADD COLUMN parent_agent_id TEXT",
+    "ALTER TABLE request ADD COLUMN request_class TEXT",
+    "ALTER TABLE request ADD COLUMN agent_type TEXT",
+    # `cco statusline` sums one session's rows on every Claude Code turn: it must not scan the table
+    "CREATE INDEX request_session ON request (session_id, ts) WHERE session_id IS NOT NULL",
+)
+
+
+def _v3_sessions(db: AnyDb) -> None:
+    _run_ddl(db, _V3_SESSIONS)
+
+
+MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_sessions)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

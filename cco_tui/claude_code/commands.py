@@ -25,6 +25,15 @@ def port_number(text: str) -> int:
     return int(text)
 
 
+def time_argument(text: str) -> float:
+    from cco_tui.store.timespec import parse_time  # the forms `cco stats --since` takes
+
+    try:
+        return parse_time(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cco")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -42,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=run_doctor)
     listing = commands.add_parser("sessions", help="Claude Code sessions recorded by cco, with their cost")
     listing.add_argument("--project", help="only sessions with calls in this project")
-    listing.add_argument("--since", type=float, metavar="EPOCH", help="only calls from this time on")
+    listing.add_argument("--since", type=time_argument, help="only calls from then on: 7d, 24h, today, a date…")
     add_db_and_json(listing)
     listing.set_defaults(func=run_sessions)
     return parser

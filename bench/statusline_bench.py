@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -62,12 +64,20 @@ def claude_code_input(session: str, directory: str) -> bytes:
     ).encode()
 
 
+CPU_TIMES: list[float] = []  # per run of the last own_timing(): user + system CPU of the child, in ms
+
+
 def own_timing(command: list[str], stdin: bytes, runs: int) -> list[float]:
+    """Wall time per run; also CPU time (CPU_TIMES), which a busy machine inflates far less than wall time."""
     samples = []
+    CPU_TIMES.clear()
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, input=stdin, capture_output=True, check=True)
         samples.append((time.perf_counter() - started) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        CPU_TIMES.append((after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000)
     return samples
 
 
@@ -116,10 +126,16 @@ def main() -> None:
         command = [cco_script(), "statusline", "--db", str(path)]
         shown = subprocess.run(command, input=stdin.read_bytes(), capture_output=True, check=True).stdout
         print(f"session {session} ({calls:,} calls) → {shown.decode().strip()}")
+        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
         runner = "hyperfine" if shutil.which("hyperfine") else "subprocess"
         timing = hyperfine if runner == "hyperfine" else lambda c, s, n: own_timing(c, s.read_bytes(), n)
-        report(f"cco statusline ({runner})", timing(command, stdin, args.runs))
-        report(f"python -c pass, for scale ({runner})", timing([sys.executable, "-c", "pass"], stdin, args.runs))
+        for name, measured in (
+            ("cco statusline", command),
+            ("python -c pass, for scale", [sys.executable, "-c", "pass"]),
+        ):
+            report(f"{name} ({runner}, wall)", timing(measured, stdin, args.runs))
+            if CPU_TIMES:
+                report(f"{name} (CPU: user + system)", CPU_TIMES)
 
 
 if __name__ == "__main__":

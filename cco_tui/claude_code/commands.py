@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=run_doctor)
     listing = commands.add_parser("sessions", help="Claude Code sessions recorded by cco, with their cost")
     listing.add_argument("--project", help="only sessions with calls in this project")
-    listing.add_argument("--since", type=time_argument, help="only calls from then on: 7d, 24h, today, a date…")
+    listing.add_argument("--since", type=time_argument, help="only sessions active since: 7d, 24h, today, a date…")
     add_db_and_json(listing)
     listing.set_defaults(func=run_sessions)
     return parser
@@ -110,7 +110,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 def db_path(explicit: Path | None) -> Path:
     from cco_tui.claude_code.statusline import default_db_path
 
-    return explicit.expanduser() if explicit else default_db_path()
+    return explicit.expanduser() if explicit else Path(default_db_path())
 
 
 def open_reader(explicit: Path | None) -> sqlite3.Connection | None:

@@ -2,22 +2,25 @@
 
 Claude Code pipes a JSON object to the command (session_id, cwd, workspace.project_dir, model.id, …) and shows
 the first line printed. This must be quick (Python's start included) and must never break the prompt: any
-problem prints a short fallback and exits 0. Standard library only, plus the stdlib-only usage reader.
+problem prints a short fallback and exits 0. Standard library only (and no pathlib, typing or argparse:
+their imports alone would cost more than the queries), plus the stdlib-only usage reader.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from pathlib import Path
-from typing import Any
 
 from cco_tui.claude_code.usage_reader import PlanMeter, SessionUsage, connect, plan_meter, project_cost_since
 from cco_tui.claude_code.usage_reader import session_usage as read_session
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import sqlite3
+    from collections.abc import Mapping, Sequence
+    from typing import Any
 
 SEPARATOR = " · "
 NO_DATABASE = "cco: no usage recorded yet"
@@ -30,23 +33,23 @@ def money(usd: float) -> str:
     return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4f}"
 
 
-def default_db_path() -> Path:
+def default_db_path() -> str:
     """$CCO_DB, else cco.db in the user data directory (store.db.default_db_path, without importing Peewee)."""
     configured = os.environ.get("CCO_DB")
     if configured:
-        return Path(configured).expanduser()
+        return os.path.expanduser(configured)
     import platformdirs  # only here: a configured CCO_DB needs no platform lookup
 
-    return Path(platformdirs.user_data_dir("cco")) / "cco.db"
+    return os.path.join(platformdirs.user_data_dir("cco"), "cco.db")
 
 
-def db_argument(argv: Sequence[str]) -> Path | None:
+def db_argument(argv: Sequence[str]) -> str | None:
     """`--db PATH` / `--db=PATH` (argparse costs more start-up time than this whole command's queries)."""
     for i, arg in enumerate(argv):
         if arg == "--db" and i + 1 < len(argv):
-            return Path(argv[i + 1]).expanduser()
+            return os.path.expanduser(argv[i + 1])
         if arg.startswith("--db="):
-            return Path(arg[len("--db=") :]).expanduser()
+            return os.path.expanduser(arg[len("--db=") :])
     return None
 
 
@@ -114,7 +117,7 @@ def render(argv: Sequence[str], raw: bytes, now: float) -> str:
     if info is None:
         return BAD_INPUT
     path = db_argument(argv) or default_db_path()
-    if not path.is_file():
+    if not os.path.isfile(path):
         return NO_DATABASE
     db = connect(path)
     try:

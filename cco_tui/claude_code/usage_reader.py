@@ -2,46 +2,53 @@
 
 The store package opens its database through Peewee and migrates it; a status line that runs on every Claude
 Code turn can afford neither the imports nor a write lock. These queries open the file with `mode=ro` and
-use the store's indexes: `request_session` (session_id, ts), `request_project_ts`, `rollup_hour_project`.
+read the sums the writer keeps: `session_rollup` (per session and project), `rollup_hour` (per hour and project).
+Plain classes, not dataclasses, and no pathlib or urllib: each import is paid on every Claude Code turn.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import quote
 
 HOUR_S = 3600
 DEFAULT_PROJECT = "default"  # rows with no working directory (attribution.DEFAULT_PROJECT)
 
-_MEASURES = """COUNT(*), MIN(ts), MAX(ts), TOTAL(cost_usd), TOTAL(unpriced),
-    TOTAL(saved_cache_usd + saved_local_usd + saved_prompt_cache_usd), TOTAL(cache_hit), TOTAL(cache_lookup),
-    TOTAL(input_tokens), TOTAL(output_tokens), TOTAL(cache_read_tokens),
-    TOTAL(cache_write_5m_tokens + cache_write_1h_tokens)"""
+# session_rollup's measures (store/sessions.py keeps them), in the order SessionUsage.add() reads them
+_MEASURES = """first_ts, last_ts, requests, cost_usd, unpriced, saved_usd, cache_hits, cache_lookups, input_tokens,
+    output_tokens, cache_read_tokens, cache_write_tokens, subagent_calls"""
 
 
-@dataclass(slots=True)
 class SessionUsage:
     """One Claude Code session (x-claude-code-session-id) as recorded by cco."""
 
-    session_id: str
-    project: str = DEFAULT_PROJECT
-    start: float = 0.0
-    end: float = 0.0
-    calls: int = 0
-    cost_usd: float = 0.0
-    unpriced_calls: int = 0
-    saved_usd: float = 0.0
-    cache_hits: int = 0
-    cache_lookups: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_tokens: int = 0
-    cache_write_tokens: int = 0
-    subagent_calls: int = 0  # calls that carried x-claude-code-agent-id
-    projects: dict[str, int] = field(default_factory=dict)  # calls per project, to name the main one
+    __slots__ = (
+        "cache_hits",
+        "cache_lookups",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "calls",
+        "cost_usd",
+        "end",
+        "input_tokens",
+        "output_tokens",
+        "project",
+        "projects",
+        "saved_usd",
+        "session_id",
+        "start",
+        "subagent_calls",
+        "unpriced_calls",
+    )
+
+    def __init__(self, session_id: str) -> None:
+        self.session_id = session_id
+        self.project = DEFAULT_PROJECT
+        self.start = self.end = self.cost_usd = self.saved_usd = 0.0
+        self.calls = self.unpriced_calls = self.cache_hits = self.cache_lookups = self.subagent_calls = 0
+        self.input_tokens = self.output_tokens = self.cache_read_tokens = self.cache_write_tokens = 0
+        self.projects: dict[str, int] = {}  # calls per project, to name the main one
 
     @property
     def prompt_cache_read_share(self) -> float:
@@ -49,9 +56,9 @@ class SessionUsage:
         total = self.input_tokens + self.cache_read_tokens + self.cache_write_tokens
         return self.cache_read_tokens / total if total else 0.0
 
-    def add(self, project: str, values: tuple[float, ...], subagent_calls: int = 0) -> None:
-        """Fold one (session, project) group of rows into the session."""
-        calls, start, end = int(values[0]), float(values[1] or 0), float(values[2] or 0)
+    def add(self, project: str, values: tuple[float, ...]) -> None:
+        """Fold one session_rollup row (the session's calls in one project) into the session, _MEASURES order."""
+        start, end, calls = float(values[0]), float(values[1]), int(values[2])
         self.start = min(self.start, start) if self.calls else start
         self.end = max(self.end, end)
         self.calls += calls
@@ -64,7 +71,7 @@ class SessionUsage:
         self.output_tokens += int(values[9])
         self.cache_read_tokens += int(values[10])
         self.cache_write_tokens += int(values[11])
-        self.subagent_calls += subagent_calls
+        self.subagent_calls += int(values[12])
         self.projects[project] = self.projects.get(project, 0) + calls
         self.project = main_project(self.projects)
 
@@ -75,34 +82,29 @@ def main_project(calls: dict[str, int]) -> str:
     return max(named, key=lambda name: (named[name], name))
 
 
-def connect(path: Path) -> sqlite3.Connection:
+def connect(path: str | os.PathLike[str]) -> sqlite3.Connection:
     """The database opened read-only: never created, never migrated, never locked for writing."""
-    uri = f"file:{quote(str(path.expanduser().absolute()))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=1.0)
+    absolute = os.path.abspath(os.path.expanduser(os.fspath(path)))
+    escaped = absolute.replace("%", "%25").replace("?", "%3f").replace("#", "%23")  # the URI's own characters
+    return sqlite3.connect(f"file:{escaped}?mode=ro", uri=True, timeout=1.0)
 
 
 def session_usage(db: sqlite3.Connection, session_id: str) -> SessionUsage:
     session = SessionUsage(session_id)
-    sql = f"SELECT project, {_MEASURES}, TOTAL(agent_id IS NOT NULL) FROM request WHERE session_id = ? GROUP BY project"
-    for project, *values in db.execute(sql, (session_id,)):
-        session.add(project, tuple(values[:-1]), int(values[-1]))
+    for project, *values in db.execute(
+        f"SELECT project, {_MEASURES} FROM session_rollup WHERE session_id = ?", (session_id,)
+    ):
+        session.add(project, tuple(values))
     return session
 
 
 def sessions(db: sqlite3.Connection, project: str | None = None, since: float | None = None) -> list[SessionUsage]:
-    """Every recorded session (oldest first), optionally only those active in a project or since a time."""
-    conditions, params = ["session_id IS NOT NULL"], list[object]()
-    if since is not None:
-        conditions.append("ts >= ?")
-        params.append(since)
-    sql = (
-        f"SELECT session_id, project, {_MEASURES}, TOTAL(agent_id IS NOT NULL) FROM request"
-        f" WHERE {' AND '.join(conditions)} GROUP BY session_id, project"
-    )
+    """Every recorded session (oldest first); optionally only those with calls in a project, or active since."""
+    sql = f"SELECT session_id, project, {_MEASURES} FROM session_rollup"
+    rows = db.execute(sql + " WHERE last_ts >= ?", (since,)) if since is not None else db.execute(sql)
     found: dict[str, SessionUsage] = {}
-    for session_id, row_project, *values in db.execute(sql, params):
-        session = found.setdefault(session_id, SessionUsage(session_id))
-        session.add(row_project, tuple(values[:-1]), int(values[-1]))
+    for session_id, row_project, *values in rows:
+        found.setdefault(session_id, SessionUsage(session_id)).add(row_project, tuple(values))
     listed = [s for s in found.values() if project is None or project in s.projects]
     return sorted(listed, key=lambda s: (s.start, s.session_id))
 
@@ -119,10 +121,12 @@ def project_cost_since(db: sqlite3.Connection, project: str, since: float) -> fl
     return float(raw) + float(rolled)
 
 
-@dataclass(frozen=True, slots=True)
 class PlanMeter:
-    five_hour_utilization: float  # 0..1
-    resets_at: float | None  # epoch seconds
+    __slots__ = ("five_hour_utilization", "resets_at")
+
+    def __init__(self, five_hour_utilization: float, resets_at: float | None) -> None:
+        self.five_hour_utilization = five_hour_utilization  # 0..1
+        self.resets_at = resets_at  # epoch seconds
 
 
 # The seam for plan limits (anthropic-ratelimit-unified-* headers): once the store keeps them in a `plan_limit`

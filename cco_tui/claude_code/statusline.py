@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3  # already loaded by the usage reader
 import sys
 import time
 
@@ -18,7 +19,6 @@ from cco_tui.claude_code.usage_reader import session_usage as read_session
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    import sqlite3
     from collections.abc import Mapping, Sequence
     from typing import Any
 
@@ -26,6 +26,7 @@ SEPARATOR = " · "
 NO_DATABASE = "cco: no usage recorded yet"
 BAD_INPUT = "cco: no session info"
 UNAVAILABLE = "cco: usage unavailable"
+OLD_SCHEMA = "cco: restart cco to upgrade its database"
 
 
 def money(usd: float) -> str:
@@ -122,6 +123,9 @@ def render(argv: Sequence[str], raw: bytes, now: float) -> str:
     db = connect(path)
     try:
         return status_line(db, info, now)
+    except sqlite3.OperationalError as error:
+        # a database written by an older cco, not yet upgraded: cco upgrades it when it next starts
+        return OLD_SCHEMA if "no such table" in str(error) else UNAVAILABLE
     finally:
         db.close()
 

@@ -119,6 +119,13 @@ def test_a_file_that_is_not_a_database_still_exits_0(tmp_path: Path) -> None:
     assert (done.returncode, done.stdout, done.stderr) == (0, "cco: usage unavailable\n", "")
 
 
+def test_a_database_from_an_older_cco_asks_for_a_restart(db: Path) -> None:
+    with sqlite3.connect(db) as con:
+        con.execute("DROP TABLE session_rollup")  # as version 2 files are: cco adds it when it next starts
+    done = statusline(claude_code_json("sess-a"), "--db", str(db))
+    assert (done.returncode, done.stdout) == (0, "cco: restart cco to upgrade its database\n")
+
+
 def test_the_database_is_only_read(db: Path) -> None:
     before = db.read_bytes()
     statusline(claude_code_json("sess-a"), "--db", str(db))

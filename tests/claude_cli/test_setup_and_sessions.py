@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,31 @@ def priced_reply(received: Received) -> Reply:
     return Reply(events=stream_events(message(model=received.json()["model"], usage=usage)))
 
 
+def recorded_rows(db: Path, expected: int, timeout: float = 10) -> list[dict[str, Any]]:
+    """The request rows, once the writer thread has committed `expected` of them (it batches)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with sqlite3.connect(db) as con:
+            con.row_factory = sqlite3.Row
+            rows = [dict(row) for row in con.execute("SELECT * FROM request WHERE endpoint = '/v1/messages'")]
+        if len(rows) >= expected or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
+
+
+def delegate_to_subagent(received: Received) -> Reply:
+    """Main agent: call the Agent tool once, then answer. The subagent (x-claude-code-agent-id): answer."""
+    model = received.json()["model"]
+    if received.headers.get("x-claude-code-agent-id"):
+        usage = {"input_tokens": 700, "output_tokens": 120}
+        return Reply(events=stream_events(message(text="subagent done", model=model, usage=usage)))
+    if "tool_result" not in json.dumps(received.json()["messages"]):
+        task = {"description": "Look around", "prompt": "say hi", "subagent_type": "general-purpose"}
+        tool = {"type": "tool_use", "id": "toolu_agent_1", "name": "Agent", "input": task}
+        return Reply(events=stream_events(message(content=[tool], stop_reason="tool_use", model=model)))
+    return Reply(events=stream_events(message(text="main done", model=model)))
+
+
 def set_up(home: Path, process: CcoProcess) -> Path:
     done = cco(home, "setup", "claude", "--port", str(process.port))
     assert done.returncode == 0, done.stderr
@@ -78,6 +105,7 @@ def test_setup_alone_routes_claude_code_through_cco_and_undo_restores(
     result = run_json(None, work, home, "say hello", binary=claude_bin)  # no ANTHROPIC_BASE_URL exported
     assert result["result"] == "Hello from the fake upstream."
     assert fake.count() >= 1, "the request did not reach the upstream through cco"
+    recorded_rows(tmp_path / "cco.db", fake.count())
     listed = json.loads(cco(home, "sessions", "--db", str(tmp_path / "cco.db"), "--json").stdout)["sessions"]
     assert [s["id"] for s in listed] == [result["session_id"]]
     assert listed[0]["project"] == "work"
@@ -97,6 +125,7 @@ def test_two_sessions_each_cost_what_claude_code_reported(
     set_up(home, cco_process)
     runs = [run_json(None, work, home, prompt, "--model", MODEL, binary=claude_bin) for prompt in USAGE_BY_PROMPT]
     db = str(tmp_path / "cco.db")
+    recorded_rows(Path(db), fake.count())
     listed = json.loads(cco(home, "sessions", "--db", db, "--project", "project", "--json").stdout)["sessions"]
     by_id = {session["id"]: session for session in listed}
     assert set(by_id) == {run["session_id"] for run in runs}
@@ -126,3 +155,26 @@ def statusline_input(run: dict[str, Any], work: Path) -> dict[str, Any]:
         "version": "2.1.197",
         "cost": {"total_cost_usd": run["total_cost_usd"]},
     }
+
+
+def test_a_subagents_calls_are_recorded_under_the_session_with_its_agent_id(
+    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_bin: str
+) -> None:
+    fake.responder = delegate_to_subagent
+    home, work = tmp_path / "home", tmp_path / "project"
+    work.mkdir()
+    set_up(home, cco_process)
+    hints = {"CLAUDE_CODE_GATEWAY_HINT_HEADERS": "1"}
+    run = run_json(None, work, home, "delegate", "--model", MODEL, binary=claude_bin, env=hints)
+    sent = [r for r in fake.received if r.path == "/v1/messages"]
+    sent_agents = {r.headers["x-claude-code-agent-id"] for r in sent if "x-claude-code-agent-id" in r.headers}
+    assert sent_agents, "Claude Code never ran the subagent"
+    rows = recorded_rows(tmp_path / "cco.db", len(sent))
+    assert {row["session_id"] for row in rows} == {run["session_id"]}
+    subagent_rows = [row for row in rows if row["agent_id"]]
+    assert {row["agent_id"] for row in subagent_rows} == sent_agents
+    if any("x-claude-code-request-class" in r.headers for r in sent):  # hint headers: 2.1.273 and later
+        assert {(row["request_class"], row["agent_type"]) for row in subagent_rows} == {("subagent", "general-purpose")}
+    (session,) = json.loads(cco(home, "sessions", "--db", str(tmp_path / "cco.db"), "--json").stdout)["sessions"]
+    assert session["subagent_calls"] == len(subagent_rows)
+    assert session["cost_usd"] == pytest.approx(run["total_cost_usd"], rel=1e-9)

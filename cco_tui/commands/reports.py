@@ -76,7 +76,7 @@ def _open(args: argparse.Namespace) -> DbTarget | None:
 
 def run_stats(args: argparse.Namespace) -> int:
     if args.session:
-        from cco_tui.claude_code.commands import run_session_stats
+        from cco_tui.commands.claude_code import run_session_stats
 
         return run_session_stats(args.db, args.session, args.json)
     if _open(args) is None:

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cco_tui.claude_code.claude_settings import BASE_URL_KEY, parse, read_bytes, settings_path
-from cco_tui.config_error import ConfigError
+from cco_tui.commands.claude_settings import BASE_URL_KEY, parse, read_bytes, settings_path
+from cco_tui.config.errors import ConfigError
 
 # What Claude Code asks for when no model is configured (2.1.197 and 2.1.332; see reference/claude-code.md).
 CLAUDE_CODE_DEFAULT_MODELS = ("claude-opus-4-8", "claude-opus-5-5")
@@ -156,7 +156,7 @@ def models_to_price(files: list[Path], explicit: str | None) -> list[str]:
 
 
 def check_pricing(config_dir: str | None, models: list[str]) -> Check:
-    from cco_tui.settings import load_config  # the same files the server reads
+    from cco_tui.config.settings import load_config  # the same files the server reads
 
     try:
         pricing = load_config(config_dir).pricing

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from cco_tui.claude_code import claude_settings, doctor
-from cco_tui.claude_code.usage_reader import SessionUsage, connect, session_usage, sessions
-from cco_tui.config_error import ConfigError
+from cco_tui.commands import claude_settings, doctor
+from cco_tui.commands.usage_reader import SessionUsage, connect, session_usage, sessions
+from cco_tui.config.errors import ConfigError
 
 EXIT_CONFIG = 2
 
@@ -108,7 +108,7 @@ def run_doctor(args: argparse.Namespace) -> int:
 
 
 def db_path(explicit: Path | None) -> Path:
-    from cco_tui.claude_code.statusline import default_db_path
+    from cco_tui.commands.statusline import default_db_path
 
     return explicit.expanduser() if explicit else Path(default_db_path())
 

@@ -14,8 +14,8 @@ import sqlite3  # already loaded by the usage reader
 import sys
 import time
 
-from cco_tui.claude_code.usage_reader import PlanMeter, SessionUsage, connect, plan_meter, project_cost_since
-from cco_tui.claude_code.usage_reader import session_usage as read_session
+from cco_tui.commands.usage_reader import PlanMeter, SessionUsage, connect, plan_meter, project_cost_since
+from cco_tui.commands.usage_reader import session_usage as read_session
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -103,7 +103,7 @@ def status_line(db: sqlite3.Connection, info: Mapping[str, Any], now: float) -> 
     if project is None:
         directory = project_directory(info)
         if directory:
-            from cco_tui.attribution import project_for_directory  # stdlib only; walks up to the git root
+            from cco_tui.pipeline.attribution import project_for_directory  # stdlib only; walks up to the git root
 
             project = project_for_directory(directory)
     parts = [session_part(session)]

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cco_tui.config_error import ConfigError
+from cco_tui.config.errors import ConfigError
 
 BASE_URL_KEY = "ANTHROPIC_BASE_URL"
 BACKUP_SUFFIX = ".cco-backup.json"

@@ -7,7 +7,7 @@ a million raw rows both would cost time proportional to the rows, so the writer 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 from peewee import SqliteDatabase
@@ -38,6 +38,7 @@ _REBUILD = (
     f"INSERT INTO session_rollup ({', '.join(COLUMNS)}) SELECT session_id, project, {_RAW}"
     " FROM request WHERE session_id IS NOT NULL GROUP BY session_id, project"
 )
+_CHUNK = 500  # ids per statement, well under SQLite's bound-parameter limit
 _UPDATE = ", ".join(
     [f"{name} = {name} + excluded.{name}" for name in SUMMED]
     + ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
@@ -88,3 +89,14 @@ def rebuild_sessions(db: SqliteDatabase) -> None:
     """Recompute every session's sums from the raw rows (the migration that adds them, bulk loads)."""
     run_sql(db, "DELETE FROM session_rollup")
     run_sql(db, _REBUILD)
+
+
+def refresh_sessions(db: SqliteDatabase, session_ids: Collection[str]) -> None:
+    """Recompute these sessions' sums from their rows, after rows changed in place (reprice.py)."""
+    ids = sorted(session_ids)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        marks = ", ".join("?" * len(chunk))
+        db.execute_sql(f"DELETE FROM session_rollup WHERE session_id IN ({marks})", chunk)  # type: ignore[no-untyped-call]
+        rebuild = _REBUILD.replace("WHERE session_id IS NOT NULL", f"WHERE session_id IN ({marks})")
+        db.execute_sql(rebuild, chunk)  # type: ignore[no-untyped-call]

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.claude_cli.claude import claude_binary, run_json
+from tests.claude_cli.claude import every_version, run_json
 from tests.fakes.anthropic_upstream import FakeAnthropic, Received, Reply, message, stream_events
 from tests.fakes.process import CcoProcess, headless_cco
 
@@ -26,16 +26,6 @@ USAGE_BY_PROMPT = {
     "first task": {"input_tokens": 1200, "output_tokens": 345, "cache_read_input_tokens": 20_000},
     "second task": {"input_tokens": 40, "output_tokens": 900, "cache_creation_input_tokens": 5000},
 }
-
-
-# CLAUDE_BINS (os.pathsep-separated) runs these tests against every pinned CLI version; without it, against
-# the one claude_binary() finds.
-BINARIES = [path for path in os.environ.get("CLAUDE_BINS", "").split(os.pathsep) if path] or [None]
-
-
-@pytest.fixture(params=BINARIES, ids=lambda path: Path(path).parents[2].name if path else "default")
-def claude_bin(request: pytest.FixtureRequest) -> str:
-    return str(request.param or claude_binary())
 
 
 @pytest.fixture
@@ -89,8 +79,9 @@ def set_up(home: Path, process: CcoProcess) -> Path:
     return home / ".claude" / "settings.json"
 
 
+@every_version
 def test_setup_alone_routes_claude_code_through_cco_and_undo_restores(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_bin: str
+    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_version: str
 ) -> None:
     home, work = tmp_path / "home", tmp_path / "work"
     work.mkdir()
@@ -102,7 +93,7 @@ def test_setup_alone_routes_claude_code_through_cco_and_undo_restores(
     document = json.loads(settings.read_text())
     assert document["theme"] == "dark" and document["env"]["FOO"] == "bar"
 
-    result = run_json(None, work, home, "say hello", binary=claude_bin)  # no ANTHROPIC_BASE_URL exported
+    result = run_json(None, work, home, "say hello", version=claude_version)  # no ANTHROPIC_BASE_URL exported
     assert result["result"] == "Hello from the fake upstream."
     assert fake.count() >= 1, "the request did not reach the upstream through cco"
     recorded_rows(tmp_path / "cco.db", fake.count())
@@ -116,14 +107,15 @@ def test_setup_alone_routes_claude_code_through_cco_and_undo_restores(
     assert not list(settings.parent.glob("*cco*")), "undo left cco's backup behind"
 
 
+@every_version
 def test_two_sessions_each_cost_what_claude_code_reported(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_bin: str
+    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_version: str
 ) -> None:
     fake.responder = priced_reply
     home, work = tmp_path / "home", tmp_path / "project"
     work.mkdir()
     set_up(home, cco_process)
-    runs = [run_json(None, work, home, prompt, "--model", MODEL, binary=claude_bin) for prompt in USAGE_BY_PROMPT]
+    runs = [run_json(None, work, home, prompt, "--model", MODEL, version=claude_version) for prompt in USAGE_BY_PROMPT]
     db = str(tmp_path / "cco.db")
     recorded_rows(Path(db), fake.count())
     listed = json.loads(cco(home, "sessions", "--db", db, "--project", "project", "--json").stdout)["sessions"]
@@ -157,15 +149,16 @@ def statusline_input(run: dict[str, Any], work: Path) -> dict[str, Any]:
     }
 
 
+@every_version
 def test_a_subagents_calls_are_recorded_under_the_session_with_its_agent_id(
-    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_bin: str
+    cco_process: CcoProcess, fake: FakeAnthropic, tmp_path: Path, claude_version: str
 ) -> None:
     fake.responder = delegate_to_subagent
     home, work = tmp_path / "home", tmp_path / "project"
     work.mkdir()
     set_up(home, cco_process)
     hints = {"CLAUDE_CODE_GATEWAY_HINT_HEADERS": "1"}
-    run = run_json(None, work, home, "delegate", "--model", MODEL, binary=claude_bin, env=hints)
+    run = run_json(None, work, home, "delegate", "--model", MODEL, version=claude_version, env=hints)
     sent = [r for r in fake.received if r.path == "/v1/messages"]
     sent_agents = {r.headers["x-claude-code-agent-id"] for r in sent if "x-claude-code-agent-id" in r.headers}
     assert sent_agents, "Claude Code never ran the subagent"

@@ -107,13 +107,17 @@ def run_doctor(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def db_path(explicit: Path | None) -> Path:
+def db_path(explicit: str | Path | None) -> Path:
     from cco_tui.commands.statusline import default_db_path
 
-    return explicit.expanduser() if explicit else Path(default_db_path())
+    chosen = str(explicit) if explicit else default_db_path()
+    return Path(chosen.removeprefix("sqlite://")).expanduser()  # sqlite:///abs/path keeps its leading slash
 
 
-def open_reader(explicit: Path | None) -> sqlite3.Connection | None:
+def open_reader(explicit: str | Path | None) -> sqlite3.Connection | None:
+    if str(explicit or "").startswith(("postgresql:", "postgres:")):
+        print("cco: sessions are read from a SQLite store; for PostgreSQL use cco stats", file=sys.stderr)
+        return None
     path = db_path(explicit)
     if not path.is_file():
         print(f"cco: no analytics database at {path} (no requests recorded yet?)", file=sys.stderr)
@@ -168,7 +172,7 @@ def run_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_session_stats(db: Path | None, session_id: str, as_json: bool) -> int:
+def run_session_stats(db: str | Path | None, session_id: str, as_json: bool) -> int:
     """`cco stats --session ID`."""
     reader = open_reader(db)
     if reader is None:

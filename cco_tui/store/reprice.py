@@ -68,7 +68,7 @@ def reprice(db: Database | DatabaseProxy, pricing: PricingTable, since: float | 
     return Repriced(len(priced), sum(c.cost_usd or 0.0 for _, c in priced), missing)
 
 
-def _sessions_of(db: SqliteDatabase, ids: list[int]) -> set[str]:
+def _sessions_of(db: Database | DatabaseProxy, ids: list[int]) -> set[str]:
     """The Claude Code sessions the repriced rows belong to: their sums are recomputed."""
     r, sessions = RequestRow, set[str]()
     for start in range(0, len(ids), 500):

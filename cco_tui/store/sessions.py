@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from peewee import SqliteDatabase
+from peewee import Database, DatabaseProxy
 
-from cco_tui.store.db import run_many, run_sql, upsert_sql
+from cco_tui.store.db import greatest, is_postgres, least, run_many, run_sql, upsert_sql
+
+AnyDb = Database | DatabaseProxy
 
 KEY = ("session_id", "project")
 SUMMED = (
@@ -31,19 +33,27 @@ SUMMED = (
 COLUMNS = (*KEY, *SUMMED, "first_ts", "last_ts")
 
 # The same measures over raw rows, in COLUMNS order after the key (TOTAL: 0.0 for a group of unpriced rows).
-_RAW = """COUNT(*), TOTAL(cost_usd), SUM(unpriced), TOTAL(saved_cache_usd + saved_local_usd + saved_prompt_cache_usd),
-    SUM(cache_hit), SUM(cache_lookup), SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens),
-    SUM(cache_write_5m_tokens + cache_write_1h_tokens), SUM(agent_id IS NOT NULL), MIN(ts), MAX(ts)"""
+# Spelled for both SQLite and PostgreSQL: COALESCE(SUM()) rather than TOTAL(), CASE rather than a boolean sum.
+_RAW = """COUNT(*), COALESCE(SUM(cost_usd), 0), SUM(unpriced),
+    SUM(saved_cache_usd + saved_local_usd + saved_prompt_cache_usd), SUM(cache_hit), SUM(cache_lookup),
+    SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), SUM(cache_write_5m_tokens + cache_write_1h_tokens),
+    SUM(CASE WHEN agent_id IS NULL THEN 0 ELSE 1 END), MIN(ts), MAX(ts)"""
 _REBUILD = (
     f"INSERT INTO session_rollup ({', '.join(COLUMNS)}) SELECT session_id, project, {_RAW}"
     " FROM request WHERE session_id IS NOT NULL GROUP BY session_id, project"
 )
 _CHUNK = 500  # ids per statement, well under SQLite's bound-parameter limit
-_UPDATE = ", ".join(
-    [f"{name} = {name} + excluded.{name}" for name in SUMMED]
-    + ["first_ts = MIN(first_ts, excluded.first_ts)", "last_ts = MAX(last_ts, excluded.last_ts)"]
-)
-_UPSERT = upsert_sql("session_rollup", COLUMNS, KEY, _UPDATE)
+
+
+def _upsert(pg: bool) -> str:
+    # the old row's columns are qualified by the table name: unqualified, PostgreSQL calls them ambiguous
+    t = "session_rollup"
+    update = ", ".join(
+        [f"{name} = {t}.{name} + excluded.{name}" for name in SUMMED]
+        + [f"first_ts = {least(pg)}({t}.first_ts, excluded.first_ts)"]
+        + [f"last_ts = {greatest(pg)}({t}.last_ts, excluded.last_ts)"]
+    )
+    return upsert_sql(t, COLUMNS, KEY, update, pg)
 
 
 def row_values(row: Mapping[str, Any]) -> list[float]:
@@ -80,23 +90,23 @@ def session_rows(rows: Iterable[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
     return [(*key, *values, first, last) for key, (values, first, last) in sums.items()]
 
 
-def add_to_sessions(db: SqliteDatabase, rows: Sequence[Mapping[str, Any]]) -> None:
+def add_to_sessions(db: AnyDb, rows: Sequence[Mapping[str, Any]]) -> None:
     """Fold freshly inserted request rows into the session sums (inside the caller's transaction)."""
-    run_many(db, _UPSERT, session_rows(rows))
+    run_many(db, _upsert(is_postgres(db)), session_rows(rows))
 
 
-def rebuild_sessions(db: SqliteDatabase) -> None:
+def rebuild_sessions(db: AnyDb) -> None:
     """Recompute every session's sums from the raw rows (the migration that adds them, bulk loads)."""
     run_sql(db, "DELETE FROM session_rollup")
     run_sql(db, _REBUILD)
 
 
-def refresh_sessions(db: SqliteDatabase, session_ids: Collection[str]) -> None:
+def refresh_sessions(db: AnyDb, session_ids: Collection[str]) -> None:
     """Recompute these sessions' sums from their rows, after rows changed in place (reprice.py)."""
     ids = sorted(session_ids)
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
-        marks = ", ".join("?" * len(chunk))
-        db.execute_sql(f"DELETE FROM session_rollup WHERE session_id IN ({marks})", chunk)  # type: ignore[no-untyped-call]
+        marks = ", ".join(["%s" if is_postgres(db) else "?"] * len(chunk))
+        db.execute_sql(f"DELETE FROM session_rollup WHERE session_id IN ({marks})", chunk)
         rebuild = _REBUILD.replace("WHERE session_id IS NOT NULL", f"WHERE session_id IN ({marks})")
-        db.execute_sql(rebuild, chunk)  # type: ignore[no-untyped-call]
+        db.execute_sql(rebuild, chunk)

@@ -30,8 +30,8 @@ from cco_tui.store.migrations import migrate
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.rollup import add_to_rollups
 from cco_tui.store.rows import costing_of, insert_requests, request_row
-from cco_tui.store.target import DbTarget, db_target
 from cco_tui.store.sessions import add_to_sessions
+from cco_tui.store.target import DbTarget, db_target
 
 log = logging.getLogger(__name__)
 

@@ -76,9 +76,10 @@ def wait_port(port: int) -> None:
 
 
 @contextmanager
-def fake_upstream() -> Iterator[str]:
+def fake_upstream(module: str = "bench.fake_upstream_server") -> Iterator[str]:
+    """The ASGI fake by default; `tests.fakes.raw_upstream` is the fast one for load benchmarks."""
     port = free_port()
-    with process([sys.executable, "-m", "bench.fake_upstream_server", str(port)], None, port):
+    with process([sys.executable, "-m", module, str(port)], None, port):
         yield f"http://127.0.0.1:{port}"
 
 

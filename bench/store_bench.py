@@ -27,6 +27,7 @@ from cco_tui.store.export import export_rows
 from cco_tui.store.queries import Filter
 from cco_tui.store.rollup import rebuild_rollups
 from cco_tui.store.rows import costing_of, request_row
+from cco_tui.store.sessions import rebuild_sessions
 
 PROJECTS = [f"project-{i:02d}" for i in range(12)]
 MODELS = [
@@ -104,6 +105,7 @@ def seed(path: Path, rows: int, days: int, spread: str, pricing: PricingTable, n
     db = new_database(path)
     with db.connection_context(), db.atomic():
         rebuild_rollups(db)
+        rebuild_sessions(db)
     return time.perf_counter() - started
 
 

@@ -214,7 +214,8 @@ class CcoApp(App[None]):
         self._show_server_status()
 
     def _show_server_status(self) -> None:
-        self.sub_title = f"{self.context.base_url} · {self.server_status}"
+        web = f" · web {self.context.web_url}" if self.context.web_url else ""
+        self.sub_title = f"{self.context.base_url}{web} · {self.server_status}"
 
     @on(CurrentLoaded)
     def _show_current(self, message: CurrentLoaded) -> None:

@@ -1,33 +1,32 @@
-"""The `cco` command. The only module (with the report commands) allowed to print."""
+"""The `cco` command. The only module (with the report commands) allowed to print.
+
+Imports stay lazy: `cco statusline` runs on every Claude Code turn, Python's start included in its budget, so
+main() dispatches the subcommands before anything is imported but os and sys (not even argparse or typing).
+"""
 
 from __future__ import annotations
 
-import argparse
-import asyncio
-import dataclasses
-import importlib.util
 import os
-import sqlite3
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import TypeVar
-
-import peewee
-import platformdirs
 
 from cco_tui import __version__
 from cco_tui.config.errors import ConfigError
-from cco_tui.config.network import is_loopback_address
-from cco_tui.config.settings import SETTINGS_FILE, Config, checked_redis_url, load_config
-from cco_tui.config.tls import TlsFiles, check_tls_files, choose_tls
-from cco_tui.runner import PortInUse, RunOptions, launch
-from cco_tui.store.connect import StoreUnavailable
-from cco_tui.store.migrations import SchemaError
-from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing, argparse or pathlib slows `cco statusline`
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Callable
+    from pathlib import Path
+    from typing import TypeVar
+
+    from cco_tui.config.settings import Config
+    from cco_tui.config.tls import TlsFiles
+    from cco_tui.runner import RunOptions
+    from cco_tui.store.target import DbTarget
+
+    T = TypeVar("T")
 
 EXIT_CONFIG = 2
-T = TypeVar("T")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -36,12 +35,16 @@ def env_flag(name: str) -> bool:
 
 
 def port_number(text: str) -> int:
+    import argparse
+
     if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
     return int(text)
 
 
 def log_level(text: str) -> str:
+    import argparse
+
     if text.lower() not in LOG_LEVELS:
         raise argparse.ArgumentTypeError(f"{text!r} is not one of {', '.join(LOG_LEVELS)}")
     return text.lower()
@@ -49,6 +52,8 @@ def log_level(text: str) -> str:
 
 def from_environment(name: str, parse: Callable[[str], T], default: T) -> T:
     """Environment defaults are checked like flags, but a bad one is reported as configuration (exit 2)."""
+    import argparse
+
     raw = os.environ.get(name)
     if raw is None:
         return default
@@ -59,6 +64,10 @@ def from_environment(name: str, parse: Callable[[str], T], default: T) -> T:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from cco_tui.tui.web_options import add_web_arguments
+
     parser = argparse.ArgumentParser(
         prog="cco", description="Claude Code Orchestrator: proxy + dashboard.", epilog=EPILOG
     )
@@ -102,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="allow binding a non-loopback address [CCO_ALLOW_REMOTE=1]",
     )
     add_tls_arguments(parser)
+    add_web_arguments(parser, port_number)
     return parser
 
 
@@ -121,14 +131,25 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 
 REPORT_COMMANDS = ("stats", "export")
 PRICING_COMMANDS = ("pricing", "reprice")
+CLAUDE_CODE_COMMANDS = ("setup", "doctor", "sessions")
 EPILOG = (
-    "reports: `cco stats --help`, `cco export --help`; prices: `cco pricing check`, `cco reprice --help`"
-    " (they read the database; no server needed); access tokens: `cco keys --help`"
+    "reports: `cco stats --help`, `cco export --help`, `cco sessions --help`; prices: `cco pricing check`,"
+    " `cco reprice --help` (they read the database; no server needed). Claude Code: `cco setup claude`,"
+    " `cco doctor`, `cco statusline` (for its statusLine setting); access tokens: `cco keys --help`"
 )
+
+
+def run_claude_code_command(argv: list[str]) -> int:
+    """`cco setup claude` / `cco doctor` / `cco sessions`, imported only when asked for."""
+    from cco_tui.commands.claude_code import main as claude_code_main
+
+    return claude_code_main(argv)
 
 
 def run_report(argv: list[str]) -> int:
     """`cco stats` / `cco export`: imported only when asked for, so starting the proxy stays lean."""
+    import argparse
+
     from cco_tui.commands.reports import add_report_commands
 
     parser = argparse.ArgumentParser(prog="cco")
@@ -139,6 +160,8 @@ def run_report(argv: list[str]) -> int:
 
 def run_pricing(argv: list[str]) -> int:
     """`cco pricing check` / `cco reprice`: imported only when asked for."""
+    import argparse
+
     from cco_tui.commands.pricing import add_pricing_commands
 
     parser = argparse.ArgumentParser(prog="cco")
@@ -149,7 +172,13 @@ def run_pricing(argv: list[str]) -> int:
 
 def run_keys(argv: list[str]) -> int:
     """`cco keys …`: access tokens, imported only when asked for."""
+    import argparse
+    import sqlite3
+
+    import peewee
+
     from cco_tui.commands.keys import add_keys_command
+    from cco_tui.store.migrations import SchemaError
 
     parser = argparse.ArgumentParser(prog="cco")
     add_keys_command(parser.add_subparsers(dest="command", required=True))
@@ -163,6 +192,8 @@ def run_keys(argv: list[str]) -> int:
 
 def chosen_db(explicit: str | None) -> DbTarget:
     """--db (or CCO_DB, its default), else the SQLite file in the user data directory."""
+    from cco_tui.store.target import DbUrlError, db_target, default_db_target
+
     try:
         return db_target(explicit) if explicit else default_db_target()
     except DbUrlError as error:
@@ -170,6 +201,10 @@ def chosen_db(explicit: str | None) -> DbTarget:
 
 
 def default_log_file() -> Path:
+    from pathlib import Path
+
+    import platformdirs
+
     return Path(platformdirs.user_log_dir("cco")) / "cco.log"
 
 
@@ -178,25 +213,36 @@ def current_project(explicit: str | None) -> str:
         return explicit
     from cco_tui.pipeline.attribution import project_for_directory
 
-    return project_for_directory(str(Path.cwd()))
+    return project_for_directory(os.getcwd())
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["statusline"]:
+        from cco_tui.commands.statusline import main as statusline
+
+        return statusline(argv[1:])
     if argv and argv[0] in REPORT_COMMANDS:
         return run_report(argv)
     if argv and argv[0] in PRICING_COMMANDS:
         return run_pricing(argv)
     if argv and argv[0] == "keys":
         return run_keys(argv)
+    if argv and argv[0] in CLAUDE_CODE_COMMANDS:
+        return run_claude_code_command(argv)
     args = build_parser().parse_args(argv)
     try:
+        from cco_tui.config.settings import load_config
+        from cco_tui.tui.web_options import DEFAULT_WEB_PORT, web_options
+
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = with_redis(load_config(args.config), args.redis)
-        refuse_remote_bind(args.host, args.allow_remote, config)
+        refuse_remote_bind(args.host, args.allow_remote, config, args.viewer)  # a viewer binds nothing
         args.tls = tls_files(args, config)
-        refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
+        behind_tls_proxy = args.behind_tls_proxy or config.settings.behind_tls_proxy
+        refuse_plain_remote(args.host, args.tls, behind_tls_proxy or args.viewer)
+        args.web_options = web_options(args, lambda: from_environment("CCO_WEB_PORT", port_number, DEFAULT_WEB_PORT))
         args.db = chosen_db(args.db)
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
@@ -206,6 +252,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def with_redis(config: Config, url: str | None) -> Config:
     """--redis / CCO_REDIS_URL over settings.json's redis_url; a URL needs the optional redis-py."""
+    import dataclasses
+    import importlib.util
+
+    from cco_tui.config.settings import checked_redis_url
+
     if url:
         url = checked_redis_url(url, lambda key, problem: ConfigError("command line", "--redis", problem))
         config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, redis_url=url))
@@ -215,6 +266,9 @@ def with_redis(config: Config, url: str | None) -> Config:
 
 
 def tls_files(args: argparse.Namespace, config: Config) -> TlsFiles | None:
+    from cco_tui.config.settings import SETTINGS_FILE
+    from cco_tui.config.tls import check_tls_files, choose_tls
+
     settings = config.settings
     files = choose_tls(
         (args.tls_cert, args.tls_key), (settings.tls_cert, settings.tls_key), str(config.sources[SETTINGS_FILE])
@@ -226,6 +280,8 @@ def tls_files(args: argparse.Namespace, config: Config) -> TlsFiles | None:
 
 def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool) -> None:
     """Tokens and prompts must not cross a network in the clear: TLS here, or an ingress that terminates it."""
+    from cco_tui.config.network import is_loopback_address
+
     if tls is None and not behind_tls_proxy and not is_loopback_address(host):
         raise ConfigError(
             "command line",
@@ -235,9 +291,11 @@ def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool)
         )
 
 
-def refuse_remote_bind(host: str, allowed: bool, config: Config) -> None:
+def refuse_remote_bind(host: str, allowed: bool, config: Config, viewer: bool = False) -> None:
     """Off loopback, anyone who can reach the port could spend cco's key: only cco access tokens may."""
-    if is_loopback_address(host):
+    from cco_tui.config.network import is_loopback_address
+
+    if is_loopback_address(host) or viewer:
         return
     if not allowed:
         raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
@@ -250,19 +308,34 @@ def refuse_remote_bind(host: str, allowed: bool, config: Config) -> None:
 
 
 def run_options(args: argparse.Namespace) -> RunOptions:
+    from pathlib import Path
+
+    from cco_tui.runner import RunOptions
+
     return RunOptions(
         host=args.host,
         port=args.port,
         db_path=args.db,
         project=current_project(args.project),
         log_level=args.log_level,
-        log_file=None if args.headless else default_log_file(),
+        log_file=None if args.headless and not args.viewer else default_log_file(),
         tls=args.tls,
         ca_file=Path(args.ca).expanduser() if args.ca else None,
+        web=args.web_options,
+        viewer=args.viewer,
     )
 
 
 def serve(args: argparse.Namespace, config: Config) -> int:
+    import asyncio
+    import sqlite3
+
+    import peewee
+
+    from cco_tui.runner import PortInUse, launch
+    from cco_tui.store.connect import StoreUnavailable
+    from cco_tui.store.migrations import SchemaError
+
     try:
         return asyncio.run(launch(config, run_options(args), args.headless))
     except (PortInUse, SchemaError, StoreUnavailable) as error:

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import os
 import signal
 import socket
 import ssl
@@ -24,8 +25,9 @@ from cco_tui.config.settings import Config
 from cco_tui.config.tls import TlsFiles, client_trust
 from cco_tui.server.app import create_app
 from cco_tui.store.connect import open_database
-from cco_tui.store.target import DbTarget
+from cco_tui.store.target import DbTarget, db_target
 from cco_tui.tui.context import AppContext
+from cco_tui.tui.web_options import ViewerArgs, WebOptions
 
 log = logging.getLogger("cco")
 # SIGHUP too: closing the terminal must flush the analytics queue like any other stop, not kill the process.
@@ -42,15 +44,17 @@ class RunOptions:
     log_file: Path | None
     tls: TlsFiles | None = None  # HTTPS on our port
     ca_file: Path | None = None  # a private CA the dashboard trusts when it talks to an HTTPS cco
+    web: WebOptions | None = None  # --web: the dashboard is also served as a web page
+    viewer: bool = False  # a browser tab's dashboard, started by `cco --web`: shows, never serves
 
 
 class PortInUse(Exception):
-    def __init__(self, host: str, port: int) -> None:
-        super().__init__(f"port {port} on {host} is already in use; choose another with --port")
+    def __init__(self, host: str, port: int, flag: str = "--port") -> None:
+        super().__init__(f"port {port} on {host} is already in use; choose another with {flag}")
         self.host, self.port = host, port
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
+def bind_socket(host: str, port: int, flag: str = "--port") -> socket.socket:
     """Bind ourselves so a busy port is a clear message, not a traceback from deep inside Hypercorn."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
@@ -60,7 +64,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(host, port) from None
+            raise PortInUse(host, port, flag) from None
         raise
     sock.listen(1024)
     sock.set_inheritable(True)
@@ -153,6 +157,7 @@ def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext
         log_file=options.log_file,
         viewer_mode=viewer,
         refresh_seconds=config.settings.refresh_seconds,
+        web_url=None if options.web is None else options.web.url,
     )
 
 
@@ -179,12 +184,37 @@ async def is_cco_serving(options: RunOptions) -> bool:
         return False
 
 
+def web_dashboard(config: Config, options: RunOptions) -> contextlib.AbstractAsyncContextManager[object]:
+    """`--web`: the dashboard as a web page beside the proxy, for as long as the proxy (or the TUI) runs."""
+    if options.web is None:
+        return contextlib.nullcontext()
+    sock = bind_socket(options.web.host, options.web.port, "--web-port")
+    from cco_tui.tui.web import serving_dashboard  # aiohttp and textual-serve are imported only with --web
+
+    target = db_target(options.db_path)
+    if target.is_postgres:
+        os.environ["CCO_DB"] = target.url  # inherited by each tab's process; a password never goes on a command line
+    fields = (options.host, options.port, target, options.project, options.log_level, options.log_file)
+    viewer = ViewerArgs(*fields, config_dir=config.config_dir, tls=options.tls, ca_file=options.ca_file)
+    return serving_dashboard(viewer, options.web, sock)
+
+
+async def launch_headless(config: Config, options: RunOptions) -> int:
+    setup_headless_logging(options.log_level)
+    sock = bind_socket(options.host, options.port)
+    async with web_dashboard(config, options):
+        return await run_headless(config, options, sock)
+
+
 async def launch(config: Config, options: RunOptions, headless: bool) -> int:
     # Migrate once, before the writer thread and the dashboard both open the file and race to do it.
     await asyncio.to_thread(open_database, options.db_path)
+    if options.viewer:
+        assert options.log_file is not None
+        setup_tui_logging(options.log_level, options.log_file)
+        return await run_tui(config, options, None, viewer=True)
     if headless:
-        setup_headless_logging(options.log_level)
-        return await run_headless(config, options, bind_socket(options.host, options.port))
+        return await launch_headless(config, options)
     try:
         sock: socket.socket | None = bind_socket(options.host, options.port)
     except PortInUse:
@@ -193,4 +223,5 @@ async def launch(config: Config, options: RunOptions, headless: bool) -> int:
         sock = None  # viewer mode: the other cco serves, we show the shared database
     assert options.log_file is not None
     setup_tui_logging(options.log_level, options.log_file)
-    return await run_tui(config, options, sock, viewer=sock is None)
+    async with web_dashboard(config, options):
+        return await run_tui(config, options, sock, viewer=sock is None)

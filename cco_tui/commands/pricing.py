@@ -18,7 +18,7 @@ from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
 from cco_tui.store.connect import open_database
 from cco_tui.store.reprice import UnpricedModel, reprice, unpriced_models
-from cco_tui.store.target import default_db_target
+from cco_tui.store.target import DbTarget, beside_database, db_target, default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
@@ -89,26 +89,29 @@ def run_reprice(args: argparse.Namespace) -> int:
     return 0
 
 
-def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, Path] | int:
+def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget] | int:
     """(config, current prices, database) or an exit code after printing why not."""
     try:
         config = load_config(args.config)
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    db_path: Path = (args.db or default_db_target().path or Path("cco.db")).expanduser()
-    if not db_path.exists():
+    db_path = db_target(args.db) if args.db else default_db_target()
+    if db_path.path is not None and not db_path.path.exists():
         print(f"cco: no analytics database at {db_path} (no requests recorded yet?)", file=sys.stderr)
         return 1
     return config, current_pricing(config, db_path), db_path
 
 
-def current_pricing(config: Config, db_path: Path) -> PricingTable:
+def current_pricing(config: Config, db_path: DbTarget) -> PricingTable:
     source = config.settings.pricing_source
     if not source:
         return config.pricing
     live = LivePricing(
-        config.shipped_pricing or config.pricing, config.user_pricing, source, cached_source_path(db_path)
+        config.shipped_pricing or config.pricing,
+        config.user_pricing,
+        source,
+        cached_source_path(beside_database(db_path)),
     )
     if not live.load_cached():
         live.refresh()  # a command may wait for the network; a failure is logged and the shipped prices stay

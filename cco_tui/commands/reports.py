@@ -22,6 +22,7 @@ from cco_tui.store.timespec import parse_time
 def add_report_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     stats = subparsers.add_parser("stats", help="cost, savings and usage totals from the analytics database")
     stats.add_argument("--project", help="only this project (default: all projects)")
+    stats.add_argument("--session", metavar="ID", help="one Claude Code session (x-claude-code-session-id)")
     _add_range_and_db(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
     stats.set_defaults(func=run_stats)
@@ -74,6 +75,10 @@ def _open(args: argparse.Namespace) -> DbTarget | None:
 
 
 def run_stats(args: argparse.Namespace) -> int:
+    if args.session:
+        from cco_tui.commands.claude_code import run_session_stats
+
+        return run_session_stats(args.db, args.session, args.json)
     if _open(args) is None:
         return 1
     f = _filter(args)

@@ -35,7 +35,11 @@ def new_record(incoming: Incoming) -> RequestRecord:
         ts_start=incoming.started_at,
         project=project,
         project_path=path,
-        session_id=incoming.header(b"x-claude-code-session-id"),
+        session_id=identity(incoming, b"x-claude-code-session-id"),
+        agent_id=identity(incoming, b"x-claude-code-agent-id"),
+        parent_agent_id=identity(incoming, b"x-claude-code-parent-agent-id"),
+        request_class=identity(incoming, b"x-claude-code-request-class"),
+        agent_type=identity(incoming, b"x-claude-code-agent-type"),
         client=client_family(incoming.header(b"user-agent")),
         endpoint=incoming.path,
         requested_model=incoming.model or "",
@@ -43,6 +47,16 @@ def new_record(incoming: Incoming) -> RequestRecord:
         request_bytes=len(incoming.body),
         key_id=incoming.key_id,
     )
+
+
+MAX_IDENTITY_LENGTH = 128
+
+
+def identity(incoming: Incoming, name: bytes) -> str | None:
+    """A Claude Code id or hint header, as stored: printable, capped (a client may send anything there)."""
+    value = incoming.header(name)
+    cleaned = "".join(char for char in value if char.isprintable()).strip() if value else ""
+    return cleaned[:MAX_IDENTITY_LENGTH] or None
 
 
 def attribute(incoming: Incoming) -> tuple[str, str | None]:

@@ -30,7 +30,7 @@ from cco_tui.server.keyring import KeyRing
 from cco_tui.server.metrics import Metrics
 from cco_tui.store.access_keys import AccessKey, SpendQuery, recorded_spend
 from cco_tui.store.record import RequestRecord
-from cco_tui.store.target import DbTarget, db_target, default_db_target
+from cco_tui.store.target import DbTarget, beside_database, db_target
 from cco_tui.store.writer import RecordWriter
 from cco_tui.wire.errors import ProxyError
 
@@ -148,7 +148,7 @@ class ServerState:
             shipped=config.shipped_pricing or config.pricing,
             user=config.user_pricing,
             source=settings.pricing_source,
-            cache_path=cached_source_path(db_target(self.db_path).path or default_db_target().path or Path("cco.db")),
+            cache_path=cached_source_path(beside_database(self.db_path)),
             interval_s=settings.pricing_refresh_hours * 3600,
             on_change=self._use_pricing,
         )

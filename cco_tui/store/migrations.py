@@ -15,6 +15,7 @@ from peewee import Database, DatabaseProxy
 
 from cco_tui.store.db import fetch_one, is_postgres, run_sql
 from cco_tui.store.rollup import rebuild_rollups
+from cco_tui.store.sessions import rebuild_sessions
 
 
 class SchemaError(RuntimeError):
@@ -147,7 +148,45 @@ def _v2_rollups(db: AnyDb) -> None:
     rebuild_rollups(db)
 
 
-_V3_GOVERNANCE = (
+_V3_SESSIONS = (
+    # Claude Code's identity and hint headers (x-claude-code-agent-id, -parent-agent-id, -request-class,
+    # -agent-type); the session id was recorded from version 1 but never indexed.
+    "ALTER TABLE request ADD COLUMN agent_id TEXT",
+    "ALTER TABLE request ADD COLUMN parent_agent_id TEXT",
+    "ALTER TABLE request ADD COLUMN request_class TEXT",
+    "ALTER TABLE request ADD COLUMN agent_type TEXT",
+    # one session's calls (a session's detail) without scanning the table
+    "CREATE INDEX request_session ON request (session_id, ts) WHERE session_id IS NOT NULL",
+    # sums per (session, project), kept by the writer (sessions.py): `cco statusline` reads them every turn
+    """CREATE TABLE session_rollup (
+        session_id TEXT NOT NULL,
+        project TEXT NOT NULL,
+        requests INTEGER NOT NULL,
+        cost_usd REAL NOT NULL,
+        unpriced INTEGER NOT NULL,
+        saved_usd REAL NOT NULL,
+        cache_hits INTEGER NOT NULL,
+        cache_lookups INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        subagent_calls INTEGER NOT NULL,
+        first_ts REAL NOT NULL,
+        last_ts REAL NOT NULL,
+        PRIMARY KEY (session_id, project)
+    ) WITHOUT ROWID""",
+    "CREATE INDEX session_rollup_last_ts ON session_rollup (last_ts)",
+)
+
+
+def _v3_sessions(db: AnyDb) -> None:
+    """Claude Code's identity columns and the session sums, filled from the rows a version-2 file holds."""
+    _run_ddl(db, _V3_SESSIONS)
+    rebuild_sessions(db)
+
+
+_V4_GOVERNANCE = (
     """CREATE TABLE access_key (
         id TEXT PRIMARY KEY NOT NULL,
         name TEXT,
@@ -167,13 +206,12 @@ _V3_GOVERNANCE = (
 )
 
 
-def _v3_governance(db: AnyDb) -> None:
+def _v4_governance(db: AnyDb) -> None:
     """Access tokens (stored as hashes), and which token and which refusing rule each request had."""
-    for statement in _V3_GOVERNANCE:
-        run_sql(db, statement)
+    _run_ddl(db, _V4_GOVERNANCE)
 
 
-MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_governance)
+MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_sessions, _v4_governance)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

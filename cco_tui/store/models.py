@@ -59,6 +59,10 @@ class RequestRow(BaseModel):
     original_model = TextField(null=True)
     key_id = TextField(null=True)
     rule = TextField(null=True)
+    agent_id = TextField(null=True)  # x-claude-code-agent-id: set on a subagent's calls
+    parent_agent_id = TextField(null=True)  # x-claude-code-parent-agent-id
+    request_class = TextField(null=True)  # x-claude-code-request-class (hint header, when sent)
+    agent_type = TextField(null=True)  # x-claude-code-agent-type (hint header, when sent)
 
     class Meta:
         table_name = "request"

@@ -38,6 +38,10 @@ class RequestRecord:
     project: str = "default"
     project_path: str | None = None
     session_id: str | None = None  # x-claude-code-session-id
+    agent_id: str | None = None  # x-claude-code-agent-id (a subagent's calls)
+    parent_agent_id: str | None = None  # x-claude-code-parent-agent-id
+    request_class: str | None = None  # x-claude-code-request-class (a hint header)
+    agent_type: str | None = None  # x-claude-code-agent-type (a hint header)
     client: str = "other"  # client_family(user-agent)
     endpoint: str = "/v1/messages"
     requested_model: str = ""

@@ -17,6 +17,7 @@ from cco_tui.costs.usage import Usage
 from cco_tui.store.db import run_many
 from cco_tui.store.models import RequestRow
 from cco_tui.store.rollup import KEY_COLUMNS, MEASURES, ROLLUP_LEVELS, period_of, upsert_sums
+from cco_tui.store.sessions import refresh_sessions
 
 _COSTED = ("cost_usd", "saved_cache_usd", "saved_local_usd", "saved_prompt_cache_usd")
 
@@ -63,7 +64,17 @@ def reprice(db: Database | DatabaseProxy, pricing: PricingTable, since: float | 
                 priced.append((row, costing))
         _update_rows(db, priced)
         _update_rollups(db, priced)
+        refresh_sessions(db, _sessions_of(db, [int(row[0]) for row, _ in priced]))
     return Repriced(len(priced), sum(c.cost_usd or 0.0 for _, c in priced), missing)
+
+
+def _sessions_of(db: Database | DatabaseProxy, ids: list[int]) -> set[str]:
+    """The Claude Code sessions the repriced rows belong to: their sums are recomputed."""
+    r, sessions = RequestRow, set[str]()
+    for start in range(0, len(ids), 500):
+        query = r.select(r.session_id).where(r.id.in_(ids[start : start + 500]), r.session_id.is_null(False))
+        sessions.update(str(session) for (session,) in query.distinct().tuples().execute(db))
+    return sessions
 
 
 def _unpriced(since: float | None):  # type: ignore[no-untyped-def]  # a Peewee expression

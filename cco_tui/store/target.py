@@ -75,6 +75,13 @@ def db_target(value: DbTarget | Path | str) -> DbTarget:
     raise DbUrlError(f"{value.split('://', 1)[0]}://…: unsupported database URL (sqlite:// or postgresql://)")
 
 
+def beside_database(value: DbTarget | Path | str) -> Path:
+    """A local file path that cco's side files (the price map copy) are kept next to: the SQLite file itself, or
+    for a server database a `cco.db` name in the user data directory."""
+    target = db_target(value)
+    return target.path if target.path is not None else Path(platformdirs.user_data_dir("cco")) / "cco.db"
+
+
 def default_db_target() -> DbTarget:
     """$CCO_DB, else cco.db in the user data directory."""
     configured = os.environ.get("CCO_DB")

@@ -30,6 +30,7 @@ from cco_tui.store.migrations import migrate
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.rollup import add_to_rollups
 from cco_tui.store.rows import costing_of, insert_requests, request_row
+from cco_tui.store.sessions import add_to_sessions
 from cco_tui.store.target import DbTarget, db_target
 
 log = logging.getLogger(__name__)
@@ -240,6 +241,7 @@ class RecordWriter:
 def _insert(db: Database, rows: list[dict[str, Any]]) -> None:
     insert_requests(db, rows)
     add_to_rollups(db, rows)
+    add_to_sessions(db, rows)
 
 
 def _disconnect(db: Database) -> None:

@@ -22,3 +22,4 @@ class AppContext:
     viewer_mode: bool  # another cco already serves the port; we only show its database
     refresh_seconds: float = 5.0
     verify: ssl.SSLContext | bool = True  # how the dashboard checks an HTTPS cco's certificate
+    web_url: str | None = None  # `cco --web`: where the same dashboard is served to browsers

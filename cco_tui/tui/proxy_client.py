@@ -51,9 +51,10 @@ class ProxyClient:
         base_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        timeout: httpx.Timeout = TIMEOUT,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT, transport=transport, verify=verify)
+        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport, verify=verify)
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -40,7 +40,7 @@ def claude_binary(version: str = NEWEST) -> str:
 
 
 def run_claude(
-    base_url: str,
+    base_url: str | None,
     cwd: Path,
     home: Path,
     *args: str,
@@ -48,11 +48,12 @@ def run_claude(
     timeout: float = 180,
     version: str = NEWEST,
 ) -> subprocess.CompletedProcess[str]:
+    """base_url None: nothing exported, so only the settings files in `home` can point the CLI at cco."""
     home.mkdir(parents=True, exist_ok=True)
     environment = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "HOME": str(home),
-        "ANTHROPIC_BASE_URL": base_url,
+        **({"ANTHROPIC_BASE_URL": base_url} if base_url is not None else {}),
         "ANTHROPIC_API_KEY": "sk-ant-test-claude-cli",
         "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
         "DISABLE_TELEMETRY": "1",
@@ -70,7 +71,7 @@ def run_claude(
     )
 
 
-def run_json(base_url: str, cwd: Path, home: Path, prompt: str, *args: str, **kw: Any) -> dict[str, Any]:
+def run_json(base_url: str | None, cwd: Path, home: Path, prompt: str, *args: str, **kw: Any) -> dict[str, Any]:
     result = run_claude(base_url, cwd, home, "-p", prompt, "--output-format", "json", *args, **kw)
     assert result.returncode == 0, f"claude failed: {result.stderr[-2000:]} {result.stdout[-2000:]}"
     document: dict[str, Any] = json.loads(result.stdout)

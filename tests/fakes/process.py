@@ -64,6 +64,7 @@ def headless_cco(
     env: dict[str, str] | None = None,
     scheme: str = "http",
     verify: ssl.SSLContext | bool = True,  # for https: trusts the CA that signed cco's certificate
+    cwd: Path | None = None,  # where cco runs: `-m` puts it first on sys.path (a bench's A/B of another tree)
 ) -> Iterator[CcoProcess]:
     port = free_port()
     args = [
@@ -81,7 +82,9 @@ def headless_cco(
     ]
     log_path = db_path.with_name(f"cco-{port}.log")
     with log_path.open("wb") as log_file:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})})
+        process = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=log_file, env={**os.environ, **(env or {})}, cwd=cwd
+        )
     cco = CcoProcess(process, port, f"{scheme}://127.0.0.1:{port}", log_path)
     try:
         try:

@@ -188,3 +188,27 @@ def test_stream_abandoned_by_the_client_is_not_recorded_as_a_success(
         cco.stop()
     (row,) = rows(db)
     assert (row["status"], row["error_type"], row["is_error"]) == (200, "client_disconnected", 1)
+
+
+def test_claude_codes_agent_and_hint_headers_are_recorded(
+    config_dir: Path, fake: FakeAnthropic, tmp_path: Path
+) -> None:
+    subagent = {
+        "x-claude-code-session-id": "session-7",
+        "x-claude-code-agent-id": "agent-\x1b[31mred",  # a terminal escape must not reach the dashboard
+        "x-claude-code-parent-agent-id": "agent-main",
+        "x-claude-code-request-class": "subagent",
+        "x-claude-code-agent-type": "Explore",
+    }
+    db = tmp_path / "agents.db"
+    with headless_cco(config_dir, db) as cco:
+        send(cco.url, body(False, "main"), **{"x-claude-code-session-id": "session-7"})
+        send(cco.url, body(False, "sub"), **subagent)
+        send(cco.url, body(False, "long"), **{"x-claude-code-session-id": "s" * 500})
+        cco.stop()
+    main, sub, long = rows(db)
+    assert (main["session_id"], main["agent_id"], main["request_class"]) == ("session-7", None, None)
+    assert sub["session_id"] == "session-7"
+    assert (sub["agent_id"], sub["parent_agent_id"]) == ("agent-[31mred", "agent-main")
+    assert (sub["request_class"], sub["agent_type"]) == ("subagent", "Explore")
+    assert long["session_id"] == "s" * 128

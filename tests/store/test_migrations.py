@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from peewee import SqliteDatabase
 
 from cco_tui.costs import PricingTable
 from cco_tui.store import open_database, queries
@@ -37,7 +39,6 @@ def test_fresh_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
             assert columns == set(model._meta.columns), model.__name__
 
 
-V3_COLUMNS = ("key_id", "rule")  # columns later versions added to `request`
 
 
 def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pricing: PricingTable) -> None:
@@ -47,8 +48,7 @@ def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pric
         assert migrate(old, target=1) == 1
         records = make_records(500, 1_790_000_000.0, 5 * 86400, seed=3)
         priced = [request_row(r, costing_of(pricing, r)) for r in records]
-        version_1 = [{k: v for k, v in row.items() if k not in V3_COLUMNS} for row in priced]
-        RequestRow.insert_many(version_1).execute(old)
+        RequestRow.insert_many([version_1_row(row, old) for row in priced]).execute(old)
     open_database(path)
     with old.connection_context():
         assert schema_version(old) == SCHEMA_VERSION
@@ -57,6 +57,32 @@ def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pric
     assert totals.cost_usd == pytest.approx(sum(row["cost_usd"] or 0 for row in priced))
     assert {p.name for p in queries.projects()} == {r.project for r in records}
     assert sum(g.requests for g in queries.breakdown(queries.Filter(), "model")) == 500
+
+
+def version_1_row(row: dict[str, Any], db: SqliteDatabase) -> dict[str, Any]:
+    """A row as version 1 stored it: only the columns its table had."""
+    columns = {column.name for column in db.get_columns("request")}
+    return {name: value for name, value in row.items() if name in columns}
+
+
+def test_version_2_file_gets_session_sums_from_its_rows(tmp_path: Path, pricing: PricingTable) -> None:
+    path = tmp_path / "v2.db"
+    old = new_database(path)
+    with old.connection_context():
+        assert migrate(old, target=2) == 2
+        records = make_records(300, 1_790_000_000.0, 86400, seed=5)
+        for i, record in enumerate(records):
+            record.session_id = f"s{i % 7}"
+        priced = [request_row(r, costing_of(pricing, r)) for r in records]
+        RequestRow.insert_many([version_1_row(row, old) for row in priced]).execute(old)
+    open_database(path)
+    with old.connection_context():
+        sums = old.execute_sql(
+            "SELECT session_id, SUM(requests), TOTAL(cost_usd) FROM session_rollup GROUP BY session_id"
+        ).fetchall()
+    assert {session: calls for session, calls, _ in sums} == {f"s{i}": len(records[i::7]) for i in range(7)}
+    expected = {f"s{i}": sum(row["cost_usd"] or 0 for row in priced[i::7]) for i in range(7)}
+    assert {session: cost for session, _, cost in sums} == pytest.approx(expected)
 
 
 def test_reopening_is_a_no_op(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import pytest
 from cco_tui.costs import PricingTable
 from cco_tui.store.db import new_database
 from cco_tui.store.rollup import rebuild_rollups
+from cco_tui.store.sessions import rebuild_sessions
 from tests.store.seeding import make_records, write_records
 
 REPO = Path(__file__).resolve().parents[2]
@@ -82,6 +83,14 @@ def test_reprice_fixes_rows_rollups_and_stats(recorded: Path, priced_config: Pat
     for cost, i, o, w5, w1, r in rows(recorded, f"SELECT cost_usd, {tokens} FROM request WHERE model = ?", UNPRICED):
         assert cost == pytest.approx((i * 2 + o * 8 + w5 * 2.5 + w1 * 4 + r * 0.2) / M)
     _assert_rollups_match_a_rebuild(recorded, tmp_path)
+    sessions = rows(recorded, "SELECT * FROM session_rollup ORDER BY session_id, project")
+    db = new_database(recorded)
+    with db.connection_context(), db.atomic():
+        rebuild_sessions(db)
+    rebuilt = rows(recorded, "SELECT * FROM session_rollup ORDER BY session_id, project")
+    assert [row[:2] for row in rebuilt] == [row[:2] for row in sessions]
+    for after_reprice, recomputed in zip(sessions, rebuilt, strict=True):
+        assert after_reprice[2:] == pytest.approx(recomputed[2:])
 
     stats = json.loads(cco("stats", "--json", "--db", str(recorded)).stdout)
     raw_cost = rows(recorded, "SELECT TOTAL(cost_usd) FROM request")[0][0]

@@ -54,8 +54,8 @@ def serving(url: str) -> bool:
 
 
 @contextmanager
-def cco_in_tmux(tmp_path: Path, upstream_url: str) -> Iterator[tuple[str, str]]:
-    """(tmux session, base url) of `cco` running in a 120x40 terminal with its own HOME and database."""
+def cco_in_tmux(tmp_path: Path, upstream_url: str, *extra: str) -> Iterator[tuple[str, str]]:
+    """(tmux session, base url) of `cco [extra]` running in a 120x40 terminal with its own HOME and database."""
     config = write_config(tmp_path / "config", upstream_url, settings={"refresh_seconds": 1})
     port, home = free_port(), tmp_path / "home"
     home.mkdir()
@@ -72,6 +72,7 @@ def cco_in_tmux(tmp_path: Path, upstream_url: str) -> Iterator[tuple[str, str]]:
         str(config),
         "--project",
         PROJECT,
+        *extra,
     ]
     env = {
         "HOME": str(home),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from textual.pilot import Pilot
 
@@ -22,8 +23,13 @@ SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
 TERMINAL_SESSION = ("stats", "cache stats", "frobnicate")
 
 
+# The pictures include the header's health line: on a loaded machine the product's short timeouts could turn it
+# into "server unreachable", so the snapshots' client waits longer.
+PATIENT = httpx.Timeout(30.0)
+
+
 def build(make_app: AppFactory, db: Path, server: ThreadedServer) -> CcoApp:
-    return make_app(db, DISPLAY_URL, proxy=ProxyClient(server.url))
+    return make_app(db, DISPLAY_URL, proxy=ProxyClient(server.url, timeout=PATIENT))
 
 
 async def show_tab(pilot: Pilot[None], tab: str) -> None:

@@ -43,7 +43,7 @@ class RedisLink:
             socket_connect_timeout=timeout_s,
             retry=Retry(NoBackoff(), 0),
         )
-        self.client: aioredis.Redis = aioredis.Redis(connection_pool=pool, auto_close_connection_pool=True)
+        self.client: aioredis.Redis = aioredis.Redis.from_pool(pool)  # the client owns (and closes) the pool
         self.up = True
         self.outages = 0
         self._probe: asyncio.Task[None] | None = None

@@ -30,7 +30,7 @@ MODELS = (RequestRow, HourRollup, DayRollup, WeekRollup, DayLatency, WeekLatency
 def test_fresh_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new" / "cco.db")
     with db.connection_context():
-        assert schema_version(db) == SCHEMA_VERSION == 3
+        assert schema_version(db) == SCHEMA_VERSION == 4
         assert db.journal_mode == "wal"
         assert db.synchronous == 1  # NORMAL
         assert db.foreign_keys == 1

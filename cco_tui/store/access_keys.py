@@ -9,10 +9,11 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from cco_tui.store.db import database
+from cco_tui.store.db import database, is_postgres
 
 TOKEN_PREFIX = "cco-"
 _COLUMNS = "id, name, project, rpm, tpm, budget_usd, budget_period, admin, created_ts, revoked_ts"
@@ -72,7 +73,7 @@ def create_key(
         time.time(),
     )
     with database.connection_context():
-        database.execute_sql(
+        _execute(
             f"INSERT INTO access_key ({_COLUMNS}, token_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (*_values(key), token_hash(token)),
         )
@@ -96,14 +97,14 @@ def _values(key: AccessKey) -> tuple[Any, ...]:
 
 def list_keys() -> list[AccessKey]:
     with database.connection_context():
-        cursor = database.execute_sql(f"SELECT {_COLUMNS} FROM access_key ORDER BY created_ts")
+        cursor = _execute(f"SELECT {_COLUMNS} FROM access_key ORDER BY created_ts")
         return [_key(row) for row in cursor.fetchall()]
 
 
 def revoke_key(key_id: str) -> bool:
     """False when no such key is active."""
     with database.connection_context():
-        cursor = database.execute_sql(
+        cursor = _execute(
             "UPDATE access_key SET revoked_ts = ? WHERE id = ? AND revoked_ts IS NULL", (time.time(), key_id)
         )
         return bool(cursor.rowcount)
@@ -112,16 +113,14 @@ def revoke_key(key_id: str) -> bool:
 def active_keys() -> dict[str, AccessKey]:
     """token hash → key, for every key not revoked."""
     with database.connection_context():
-        cursor = database.execute_sql(f"SELECT token_sha256, {_COLUMNS} FROM access_key WHERE revoked_ts IS NULL")
+        cursor = _execute(f"SELECT token_sha256, {_COLUMNS} FROM access_key WHERE revoked_ts IS NULL")
         return {row[0]: _key(row[1:]) for row in cursor.fetchall()}
 
 
 def find_key(digest: str) -> AccessKey | None:
     """The active key with this token hash (an indexed read)."""
     with database.connection_context():
-        cursor = database.execute_sql(
-            f"SELECT {_COLUMNS} FROM access_key WHERE token_sha256 = ? AND revoked_ts IS NULL", (digest,)
-        )
+        cursor = _execute(f"SELECT {_COLUMNS} FROM access_key WHERE token_sha256 = ? AND revoked_ts IS NULL", (digest,))
         row = cursor.fetchone()
     return _key(row) if row else None
 
@@ -151,8 +150,19 @@ def recorded_spend(query: SpendQuery) -> float:
             clauses.append(f"{column} = ?")
             params.append(exact)
         if glob != "*":
-            clauses.append(f"{column} GLOB ?")
-            params.append(glob)
+            clauses.append(f"{column} {'LIKE' if is_postgres(database) else 'GLOB'} ?")
+            params.append(glob_to_like(glob) if is_postgres(database) else glob)
     sql = f"SELECT COALESCE(SUM(cost_usd), 0) FROM request WHERE {' AND '.join(clauses)}"
     with database.connection_context():
-        return float(database.execute_sql(sql, params).fetchone()[0])
+        return float(_execute(sql, params).fetchone()[0])
+
+
+def _execute(sql: str, params: Sequence[Any] = ()) -> Any:
+    """SQL written with SQLite's `?` marks, run on either backend (psycopg wants `%s`)."""
+    return database.execute_sql(sql.replace("?", "%s") if is_postgres(database) else sql, params)
+
+
+def glob_to_like(glob: str) -> str:
+    """A rule's `*`/`?` glob as a LIKE pattern (PostgreSQL has no GLOB); LIKE's own wildcards are escaped."""
+    escaped = glob.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%").replace("?", "_")

@@ -4,6 +4,7 @@ budgets, and Redis outages that cost no request. redis-server is started by test
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic, Reply, message
 from tests.fakes.process import CcoProcess, headless_cco
 from tests.fakes.serve import ThreadedServer
-from tests.governance.helpers import body, rows
+from tests.governance.helpers import OWN_KEY, body, cco_command, rows
 from tests.servers import RedisServer
 
 Upstream = tuple[FakeAnthropic, ThreadedServer]
@@ -156,3 +157,28 @@ async def spread(urls: list[str], payloads: list[dict[str, Any]]) -> list[httpx.
             for n, payload in enumerate(payloads)
         ]
         return await asyncio.gather(*sends)
+
+
+def test_tokens_on_one_postgresql_a_revocation_reaches_both_replicas_within_a_second(
+    tmp_path: Path, fake_upstream: Upstream, redis_url: str, postgres_url: str
+) -> None:
+    fake, server = fake_upstream
+    config = write_config(tmp_path / "c", server.url, {"auth": "tokens"})
+    created = cco_command("keys", "create", "--db", postgres_url, "--project", "web", "--json")
+    assert created.returncode == 0, created.stderr
+    token = json.loads(created.stdout.strip().splitlines()[-1])
+    shared = ("--db", postgres_url, "--redis", redis_url)
+    env = {"ANTHROPIC_API_KEY": OWN_KEY}
+    with (
+        headless_cco(config, tmp_path / "a.db", *shared, env=env) as a,
+        headless_cco(config, tmp_path / "b.db", *shared, env=env) as b,
+    ):
+        header = {"x-api-key": token["token"]}
+        assert [post(cco, body("hi"), header).status_code for cco in (a, b)] == [200, 200]
+        assert fake.last.headers.get("x-api-key") == OWN_KEY  # never the token
+        revoked = cco_command("keys", "revoke", token["id"], "--db", postgres_url)
+        assert revoked.returncode == 0, revoked.stderr
+        done = time.monotonic()
+        time.sleep(1.2)  # the key ring re-reads the shared table every second
+        statuses = [post(cco, body(f"after {cco.port}"), header).status_code for cco in (a, b)]
+        assert statuses == [401, 401], time.monotonic() - done

@@ -39,8 +39,6 @@ def test_fresh_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
             assert columns == set(model._meta.columns), model.__name__
 
 
-
-
 def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pricing: PricingTable) -> None:
     path = tmp_path / "old.db"
     old = new_database(path)

@@ -238,10 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = with_redis(load_config(args.config), args.redis)
-        refuse_remote_bind(args.host, args.allow_remote, config, args.viewer)  # a viewer binds nothing
+        refuse_remote_bind(args.host, args.allow_remote or args.viewer)  # a viewer binds nothing
         args.tls = tls_files(args, config)
         behind_tls_proxy = args.behind_tls_proxy or config.settings.behind_tls_proxy
         refuse_plain_remote(args.host, args.tls, behind_tls_proxy or args.viewer)
+        refuse_anonymous_remote(args.host, config, args.viewer)
         args.web_options = web_options(args, lambda: from_environment("CCO_WEB_PORT", port_number, DEFAULT_WEB_PORT))
         args.db = chosen_db(args.db)
     except ConfigError as error:
@@ -291,15 +292,18 @@ def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool)
         )
 
 
-def refuse_remote_bind(host: str, allowed: bool, config: Config, viewer: bool = False) -> None:
+def refuse_remote_bind(host: str, allowed: bool) -> None:
+    from cco_tui.config.network import is_loopback_address
+
+    if not allowed and not is_loopback_address(host):
+        raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
+
+
+def refuse_anonymous_remote(host: str, config: Config, viewer: bool) -> None:
     """Off loopback, anyone who can reach the port could spend cco's key: only cco access tokens may."""
     from cco_tui.config.network import is_loopback_address
 
-    if is_loopback_address(host) or viewer:
-        return
-    if not allowed:
-        raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
-    if config.settings.auth != "tokens":
+    if not viewer and not is_loopback_address(host) and config.settings.auth != "tokens":
         raise ConfigError(
             str(config.sources["settings.json"]),
             "auth",

@@ -262,7 +262,8 @@ def with_redis(config: Config, url: str | None) -> Config:
         url = checked_redis_url(url, lambda key, problem: ConfigError("command line", "--redis", problem))
         config = dataclasses.replace(config, settings=dataclasses.replace(config.settings, redis_url=url))
     if config.settings.redis_url and importlib.util.find_spec("redis") is None:
-        raise ConfigError("command line", "--redis", "needs redis-py: pip install 'cco-tui[redis]'")
+        file, key = ("command line", "--redis") if url else (str(config.sources["settings.json"]), "redis_url")
+        raise ConfigError(file, key, "needs redis-py: pip install 'cco-tui[redis]'")
     return config
 
 

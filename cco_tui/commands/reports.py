@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 import orjson
 
@@ -43,6 +43,14 @@ def _add_range_and_db(parser: argparse.ArgumentParser) -> None:
         help="SQLite file or sqlite:///path, or postgresql://user:pass@host:port/db"
         " (default: $CCO_DB or the user data directory)",
     )
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line and exit 2, like cco's other command-line errors (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def _time_arg(text: str) -> float:
@@ -145,7 +153,7 @@ def _ms(value: float | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m cco_tui.commands.reports stats|export …` (the same commands `cco` offers)."""
-    parser = argparse.ArgumentParser(prog="cco")
+    parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))

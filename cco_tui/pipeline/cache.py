@@ -71,4 +71,5 @@ def key_for(incoming: Incoming, resolved: Resolved) -> str:
         anthropic_version=incoming.header(b"anthropic-version"),
         anthropic_beta=joined_values(incoming.headers, b"anthropic-beta"),
         body=incoming.payload,
+        raw=incoming.json_body,
     )

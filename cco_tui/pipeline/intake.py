@@ -15,6 +15,9 @@ from cco_tui.wire.types import Incoming
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
 MAX_MODEL_LENGTH = 256
+# orjson reads 1024 levels of nesting but writes only 254: a deeper body could be neither keyed, translated nor
+# re-encoded, and no real request nests that deep. Counting brackets first keeps the check free for normal bodies.
+MAX_JSON_DEPTH = 254
 
 
 def new_request_id() -> str:
@@ -91,7 +94,17 @@ def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) ->
     payload = load_json(body) if strict else try_load_json(body)
     if strict:
         check_model(payload.get("model") if payload else None)
+        check_depth(body, payload)
     return payload
+
+
+def check_depth(body: bytes, payload: dict[str, Any]) -> None:
+    if body.count(b"[") + body.count(b"{") < MAX_JSON_DEPTH:
+        return
+    try:
+        orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        raise ProxyError(400, f"request body nests JSON deeper than {MAX_JSON_DEPTH} levels") from None
 
 
 def check_model(model: object) -> None:

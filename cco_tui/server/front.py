@@ -54,10 +54,19 @@ class ProxyFront:
             )
             return
         except ProxyError as error:
-            self.state.record_rejected(scope, error)
-            await deliver(error_outgoing(error, new_request_id(), started), send, None)
+            await self.reject(scope, send, error, started)
             return
-        await self.serve(Exchange(self.state, incoming), send, receive, origin)
+        try:
+            exchange = Exchange(self.state, incoming)
+        except Exception as error:  # a bug setting up must cost one request an error (and a row), never a 500 page
+            log.exception("unexpected error while setting up %s", incoming.path)
+            await self.reject(scope, send, internal_error(error), started)
+            return
+        await self.serve(exchange, send, receive, origin)
+
+    async def reject(self, scope: Scope, send: Send, error: ProxyError, started: float) -> None:
+        self.state.record_rejected(scope, error)
+        await deliver(error_outgoing(error, new_request_id(), started), send, None)
 
     async def intake(self, scope: Scope, receive: Receive, started: float) -> Incoming:
         self.check_access(scope)
@@ -99,7 +108,8 @@ class ProxyFront:
             return None
         except Exception as error:  # a bug must cost one request an error, never the server
             log.exception("unexpected error while proxying %s", exchange.incoming.path)
-            problem = ProxyError(500, f"internal error in cco: {type(error).__name__}", "api_error")
+            problem = internal_error(error)
+            exchange.record_error(problem)
             return error_outgoing(problem, exchange.incoming.request_id, exchange.incoming.t0)
         finally:
             answering[0] = False
@@ -113,6 +123,10 @@ class ProxyFront:
         )
         if problem:
             raise ProxyError(403, problem, "permission_error")
+
+
+def internal_error(error: Exception) -> ProxyError:
+    return ProxyError(500, f"internal error in cco: {type(error).__name__}", "api_error")
 
 
 async def deliver(outgoing: Outgoing, send: Send, gone: asyncio.Future[None] | None) -> None:

@@ -80,7 +80,7 @@ def hypercorn_config(sock: socket.socket, config: Config, tls: TlsFiles | None) 
     hc.accesslog = None  # an access line per request would cost more than the proxying itself
     hc.errorlog = logging.getLogger("hypercorn.error")
     hc.keep_alive_timeout = 75
-    # The upstream's own Date and Server are relayed; Hypercorn adding its own would duplicate them.
+    # The upstream's own Date is relayed (cco adds one when it has none); the upstream's Server is dropped.
     hc.include_date_header = False
     hc.include_server_header = False
     return hc

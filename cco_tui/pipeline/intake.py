@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from typing import Any
@@ -14,6 +15,9 @@ from cco_tui.wire.headers import header_value
 from cco_tui.wire.types import Incoming
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
+# The methods Anthropic's API uses (DELETE: files, batches). Anything else (TRACE, CONNECT, PUT, made-up verbs)
+# would reach the upstream carrying cco's own key for no purpose; OPTIONS is answered by cco itself.
+FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "DELETE"})
 MAX_MODEL_LENGTH = 256
 # orjson reads 1024 levels of nesting but writes only 254: a deeper body could be neither keyed, translated nor
 # re-encoded, and no real request nests that deep. Counting brackets first keeps the check free for normal bodies.
@@ -28,12 +32,16 @@ class ClientGone(Exception):
     """The client disconnected before its request body arrived: there is no one to answer."""
 
 
-async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, started: float) -> Incoming:
+async def read_incoming(
+    scope: Scope, receive: Receive, max_body_bytes: int, started: float, body_timeout_s: float = 60.0
+) -> Incoming:
+    if scope["method"] not in FORWARDED_METHODS:
+        raise ProxyError(405, f"method {scope['method'][:32]!r} is not allowed on {scope['path'][:200]}")
     if scope["path"] in MODEL_ENDPOINTS and scope["method"] != "POST":
         raise ProxyError(405, f"{scope['method']} is not allowed on {scope['path']}; use POST")
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
-    body = await read_body(receive, max_body_bytes)
+    body = await read_body_within(receive, max_body_bytes, body_timeout_s)
     return Incoming(
         request_id=new_request_id(),
         method=scope["method"],
@@ -47,6 +55,15 @@ async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, sta
         t0=started,
         started_at=time.time(),
     )
+
+
+async def read_body_within(receive: Receive, limit: int, timeout_s: float) -> bytes:
+    """`read_body`, bounded in time: a client that stalls mid-body must not hold a connection forever."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await read_body(receive, limit)
+    except TimeoutError:
+        raise ProxyError(408, f"request body not received within {timeout_s:g} s", "timeout_error") from None
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:

@@ -72,7 +72,8 @@ class ProxyFront:
         self.check_access(scope)
         if scope["method"] == "OPTIONS":
             raise Preflight
-        return await read_incoming(scope, receive, self.state.config.settings.max_body_bytes, started)
+        settings = self.state.config.settings
+        return await read_incoming(scope, receive, settings.max_body_bytes, started, settings.body_timeout_s)
 
     async def serve(self, exchange: Exchange, send: Send, receive: Receive, origin: str | None) -> None:
         """Run the exchange while watching for the client to leave: if it does, stop paying for the answer."""
@@ -118,8 +119,9 @@ class ProxyFront:
     def check_access(self, scope: Scope) -> None:
         headers = scope["headers"]
         client = (scope.get("client") or ("", 0))[0]
+        # A missing Host (HTTP/1.0) is judged as an empty one, as Quart does for cco's other routes.
         problem = self.state.policy.request_problem(
-            header_value(headers, b"host"), header_value(headers, b"origin"), client
+            header_value(headers, b"host") or "", header_value(headers, b"origin"), client
         )
         if problem:
             raise ProxyError(403, problem, "permission_error")

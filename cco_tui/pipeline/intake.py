@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from cco_tui.pipeline.decoding import decoded_body
 from cco_tui.wire.asgi import Receive, Scope
 from cco_tui.wire.errors import ProxyError
 from cco_tui.wire.headers import header_value
@@ -42,6 +43,7 @@ async def read_incoming(
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
     body = await read_body_within(receive, max_body_bytes, body_timeout_s)
+    decoded = await decoded_body(scope["path"] in MODEL_ENDPOINTS, headers, body, max_body_bytes)
     return Incoming(
         request_id=new_request_id(),
         method=scope["method"],
@@ -50,10 +52,11 @@ async def read_incoming(
         raw_path=checked_raw_path(scope),
         headers=headers,
         body=body,
-        payload=parse_payload(scope["path"], headers, body),
+        payload=parse_payload(scope["path"], headers, body if decoded is None else decoded),
         remote_addr=(scope.get("client") or ("", 0))[0],
         t0=started,
         started_at=time.time(),
+        decoded=decoded,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from pathlib import Path
 
@@ -44,8 +45,7 @@ def test_deep_json_within_the_limit_is_proxied_and_keyed(tmp_path: Path, fake_up
 
 
 def _shallow(received):  # the fake parses with the stdlib; give it only what it needs to answer
-    received.body = HEAD + b"}"
-    return received
+    return dataclasses.replace(received, body=HEAD + b"}")
 
 
 def distinct_pairs() -> list[tuple[bytes, bytes]]:

@@ -66,7 +66,7 @@ class ServerState:
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
-        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
+        self.inflight = InFlight()
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.metrics.watch_writer(self.writer.stats)
 

@@ -19,7 +19,7 @@ from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
 
-def add_report_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -> None:
     stats = subparsers.add_parser("stats", help="cost, savings and usage totals from the analytics database")
     stats.add_argument("--project", help="only this project (default: all projects)")
     _add_range_and_db(stats)

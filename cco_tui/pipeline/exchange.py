@@ -178,6 +178,8 @@ class Exchange:
         if not self.state.config.settings.analytics:
             return
         record = new_record(self.incoming)
+        if observed.interrupted_status is not None:
+            served.status = observed.interrupted_status
         fill_outcome(record, served, observed.usage, observed.error_type)
         fill_timing(
             record,
@@ -192,6 +194,10 @@ class Exchange:
     def record_error(self, error: ProxyError) -> None:
         served = Served(error.status, self.chain[0].route.provider, None, "off")
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
+
+    def record_interrupted(self, error: ProxyError) -> None:
+        """cco stopped before the answer came (the client got `error`): recorded as interrupted."""
+        self.record_error(ProxyError(error.status, error.message, "shutdown"))
 
     def record_client_gone(self) -> None:
         """The client left before the answer started: recorded, so the dashboard shows the abandoned call."""

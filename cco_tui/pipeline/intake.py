@@ -114,7 +114,8 @@ def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) ->
     payload = load_json(body) if strict else try_load_json(body)
     if strict:
         check_model(payload.get("model") if payload else None)
-        check_depth(body, payload)
+        if payload is not None:
+            check_depth(body, payload)
     return payload
 
 

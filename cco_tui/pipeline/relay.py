@@ -32,6 +32,7 @@ class Observed:
     response_bytes: int = 0
     first_byte_at: float | None = None
     finished_at: float = 0.0
+    interrupted_status: int | None = None  # cco ended the answer itself (shutting down): the status to record
 
 
 def observe_json(status: int, body: bytes, capture_limit: int) -> Observed:
@@ -172,6 +173,11 @@ class WatchedStream:
             raise StopAsyncIteration
         self._unseen = ProxyError(502, "upstream ended the stream before message_stop", "api_error").event()
         return self._unseen
+
+    def interrupted(self, status: int, error_type: str) -> None:
+        """cco is stopping and ends this stream early: its row must say so, not the upstream's 200."""
+        self._watcher.observed.error_type = error_type
+        self._watcher.observed.interrupted_status = status
 
     def client_left(self) -> None:
         """The client went away mid-answer: record it as such, not as a success."""

@@ -28,8 +28,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from decimal import Decimal, InvalidOperation
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 

@@ -10,7 +10,7 @@ import json
 import socket
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -72,10 +72,8 @@ def raw_exchange(port: int, data: bytes, timeout: float = 5.0, half_close: bool 
 
 
 def with_shutdown(sock: socket.socket) -> None:
-    try:
+    with suppress(OSError):
         sock.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
 
 
 def status_of(raw: bytes) -> int | None:
@@ -86,5 +84,5 @@ def status_of(raw: bytes) -> int | None:
 
 
 def body_of(raw: bytes) -> Any:
-    head, _, body = raw.partition(b"\r\n\r\n")
+    _head, _, body = raw.partition(b"\r\n\r\n")
     return json.loads(body) if body else None

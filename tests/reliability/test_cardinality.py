@@ -29,7 +29,7 @@ def label_values(text: str, label: str) -> set[str]:
 def test_distinct_names_do_not_grow_labels_or_warnings(
     tmp_path: Path, fake_upstream, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake, upstream = fake_upstream
+    _fake, upstream = fake_upstream
     caplog.set_level(logging.WARNING)
     with serve(tmp_path, upstream, settings={"cache": {"enabled": False}}) as server, httpx.Client() as client:
 

@@ -21,7 +21,7 @@ OVERLOADED = ("error", {"type": "error", "error": {"type": "overloaded_error", "
 def failing_leader(kind: str) -> Reply:
     events = stream_events(message(text="the leader's answer, which will not finish"), fragments=6)
     if kind == "error_event":
-        return Reply(events=events[:5] + [OVERLOADED], delay_s=0.1)
+        return Reply(events=[*events[:5], OVERLOADED], delay_s=0.1)
     return Reply(events=events[:5], delay_s=0.1, cut=True)  # the connection drops mid-stream
 
 

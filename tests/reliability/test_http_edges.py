@@ -88,7 +88,7 @@ def test_upstream_server_header_is_not_relayed(tmp_path: Path, fake_upstream) ->
 
 
 def test_data_files_are_private(tmp_path: Path, fake_upstream) -> None:
-    fake, upstream = fake_upstream
+    _fake, upstream = fake_upstream
     db = tmp_path / "cco.db"
     db.touch(mode=0o644)  # left world-readable by an older cco
     db.chmod(0o644)

@@ -50,7 +50,10 @@ def _shallow(received):  # the fake parses with the stdlib; give it only what it
 
 def distinct_pairs() -> list[tuple[bytes, bytes]]:
     return [
-        (HEAD + b',"temperature":123456789012345678901234567890}', HEAD + b',"temperature":123456789012345678901234567891}'),
+        (
+            HEAD + b',"temperature":123456789012345678901234567890}',
+            HEAD + b',"temperature":123456789012345678901234567891}',
+        ),
         (HEAD + b',"top_k":18446744073709551616}', HEAD + b',"top_k":18446744073709551617}'),
         (HEAD + b',"temperature":0.1}', HEAD + b',"temperature":0.1000000000000000000001}'),
         # duplicate keys: orjson keeps the last one, a different parser may keep the first

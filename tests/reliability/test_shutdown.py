@@ -64,7 +64,7 @@ def test_sigterm_past_the_timeout_ends_every_request_cleanly(tmp_path: Path, fak
 def test_kill_9_under_load_loses_at_most_the_last_writer_batch(tmp_path: Path, fake_upstream) -> None:
     """Rows are committed by the writer thread at most `flush_ms` (200 ms) after the answer: a crash can lose
     the requests answered in that window (one batch, at most 500 rows), never the file's integrity."""
-    fake, upstream = fake_upstream
+    _fake, upstream = fake_upstream
     config = write_config(tmp_path / "c", upstream.url, settings={"cache": {"enabled": False}})
     answered: list[float] = []
     lock = threading.Lock()

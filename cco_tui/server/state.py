@@ -23,6 +23,7 @@ from cco_tui.pipeline.guard import AccessPolicy
 from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
 from cco_tui.server.metrics import Metrics
+from cco_tui.server.shutdown import Requests
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.target import DbTarget, beside_database, db_target
 from cco_tui.store.writer import RecordWriter
@@ -61,12 +62,13 @@ class ServerState:
     live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
     # /health/ready's checks beyond the store (which it always checks): e.g. "redis" once a URL is configured
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
+    requests: Requests = field(default_factory=Requests)  # the unfinished /v1/* requests (ended at shutdown)
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
-        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
+        self.inflight = InFlight()
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.metrics.watch_writer(self.writer.stats)
 

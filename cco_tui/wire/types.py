@@ -23,6 +23,12 @@ class Incoming:
     remote_addr: str
     t0: float = field(default_factory=time.perf_counter)  # when the request arrived (perf_counter)
     started_at: float = field(default_factory=time.time)  # the same moment, wall clock
+    decoded: bytes | None = None  # the body after its Content-Encoding, when it had one (payload is parsed from it)
+
+    @property
+    def json_body(self) -> bytes:
+        """The JSON text `payload` was parsed from."""
+        return self.body if self.decoded is None else self.decoded
 
     @property
     def model(self) -> str | None:

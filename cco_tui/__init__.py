@@ -1,3 +1,3 @@
 """cco: the Claude Code Orchestrator proxy."""
 
-__version__ = "2026.11.1"
+__version__ = "2026.12.1"

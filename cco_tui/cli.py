@@ -148,11 +148,9 @@ def run_claude_code_command(argv: list[str]) -> int:
 
 def run_report(argv: list[str]) -> int:
     """`cco stats` / `cco export`: imported only when asked for, so starting the proxy stays lean."""
-    import argparse
+    from cco_tui.commands.reports import OneLineParser, add_report_commands
 
-    from cco_tui.commands.reports import add_report_commands
-
-    parser = argparse.ArgumentParser(prog="cco")
+    parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -24,6 +24,7 @@ from cco_tui.config.logs import find_memory_handler, setup_headless_logging, set
 from cco_tui.config.settings import Config
 from cco_tui.config.tls import TlsFiles, client_trust
 from cco_tui.server.app import create_app
+from cco_tui.server.state import ServerState
 from cco_tui.store.connect import open_database
 from cco_tui.store.target import DbTarget, db_target
 from cco_tui.tui.context import AppContext
@@ -32,6 +33,7 @@ from cco_tui.tui.web_options import ViewerArgs, WebOptions
 log = logging.getLogger("cco")
 # SIGHUP too: closing the terminal must flush the analytics queue like any other stop, not kill the process.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+GRACE_AFTER_INTERRUPT_S = 1.5  # for interrupted requests to send their error and for their rows to be queued
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,12 @@ def hypercorn_config(sock: socket.socket, config: Config, tls: TlsFiles | None) 
     hc.bind = [f"fd://{sock.fileno()}"]
     if tls is not None:  # Hypercorn's context: TLS 1.2 or newer, ALPN h2 and http/1.1
         hc.certfile, hc.keyfile = str(tls.cert), str(tls.key)
-    hc.graceful_timeout = config.settings.shutdown_timeout_s
+    # cco ends unfinished requests itself at shutdown_timeout_s (server/shutdown.py); Hypercorn's own cut comes later.
+    hc.graceful_timeout = config.settings.shutdown_timeout_s + GRACE_AFTER_INTERRUPT_S
     hc.accesslog = None  # an access line per request would cost more than the proxying itself
     hc.errorlog = logging.getLogger("hypercorn.error")
     hc.keep_alive_timeout = 75
-    # The upstream's own Date and Server are relayed; Hypercorn adding its own would duplicate them.
+    # The upstream's own Date is relayed (cco adds one when it has none); the upstream's Server is dropped.
     hc.include_date_header = False
     hc.include_server_header = False
     return hc
@@ -95,12 +98,18 @@ class Server:
         self._hc = hypercorn_config(sock, config, options.tls)
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._interrupt: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(serve(self.app, self._hc, shutdown_trigger=self._stop.wait))
 
     def request_stop(self) -> None:
+        """Stop accepting; unfinished requests get shutdown_timeout_s, then are ended cleanly (server/shutdown.py)."""
         self._stop.set()
+        if self._interrupt is None:
+            state: ServerState = self.app.extensions["cco"]
+            delay = self.config.settings.shutdown_timeout_s
+            self._interrupt = asyncio.get_running_loop().call_later(delay, state.requests.interrupt_all)
 
     async def wait(self) -> None:
         assert self._task is not None
@@ -108,11 +117,12 @@ class Server:
 
     async def stop(self) -> None:
         """Open streams get `shutdown_timeout_s` to finish; then the task is cancelled, never awaited forever."""
-        self._stop.set()
+        self.request_stop()
         if self._task is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), self.config.settings.shutdown_timeout_s + 2)
+            timeout = self.config.settings.shutdown_timeout_s + GRACE_AFTER_INTERRUPT_S + 2
+            await asyncio.wait_for(asyncio.shield(self._task), timeout)
         except (TimeoutError, asyncio.CancelledError):
             self._task.cancel()
             with contextlib.suppress(BaseException):

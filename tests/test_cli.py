@@ -32,14 +32,14 @@ def cco(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
 def test_version() -> None:
     result = cco("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == "2026.11.1"
+    assert result.stdout.strip() == "2026.12.1"
 
 
 def test_console_script_is_installed() -> None:
     script = Path(sys.executable).parent / "cco"
     assert script.exists(), "pip install should create the `cco` console script"
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=30, check=False)
-    assert result.stdout.strip() == "2026.11.1"
+    assert result.stdout.strip() == "2026.12.1"
 
 
 def one_line_error(result: subprocess.CompletedProcess[str]) -> str:

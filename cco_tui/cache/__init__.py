@@ -3,7 +3,7 @@
 Server-side code: never imports Textual.
 """
 
-from cco_tui.cache.coalesce import Flight, FlightFailed, Follower, InFlight, ResponseHead
+from cco_tui.cache.coalesce import Flight, InFlight
 from cco_tui.cache.entry import (
     CacheEntry,
     body_as_json,
@@ -19,12 +19,9 @@ from cco_tui.cache.store import ResponseCache
 __all__ = [
     "CacheEntry",
     "Flight",
-    "FlightFailed",
-    "Follower",
     "InFlight",
     "PersistentTier",
     "ResponseCache",
-    "ResponseHead",
     "Restored",
     "body_as_json",
     "body_as_sse",

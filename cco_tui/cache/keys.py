@@ -14,14 +14,22 @@ The key is SHA-256 over a canonical form of everything that determines the answe
   be answered differently. A client sends the same form every time, so this costs no hits in practice.
 - Beta flags are split on commas and stripped; their order and repetitions do not matter, their case does.
 - The head is JSON (control characters escaped), so the NUL separator makes the form unambiguous.
+- The canonical form must be lossless: two bodies whose bytes mean different things must never share a key.
+  orjson turns integers beyond 64 bits into floats, keeps the last of duplicate keys and cannot re-encode
+  more than 254 levels, so when the raw bytes (if given) are not exactly orjson's encoding of what it parsed,
+  the body is re-read exactly (stdlib json: unbounded integers, duplicates detected, decimals checked); if
+  even that cannot be exact, the key is over the raw bytes themselves (tagged, so it never meets a canonical
+  form).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
@@ -42,21 +50,82 @@ def cache_key(
     anthropic_version: str | None,
     anthropic_beta: str | None,
     body: Mapping[str, Any],
+    raw: bytes | None = None,
 ) -> str:
-    """The hex SHA-256 cache key of a request (see the module docstring for the canonical form)."""
+    """The hex SHA-256 cache key of a request (see the module docstring for the canonical form).
+
+    `raw` is the JSON text `body` was parsed from; without it `body` is taken as exact."""
     bare_path, query = _split_path(path)
     betas = beta_flags(anthropic_beta)
     head = [KEY_FORMAT, provider, upstream_model, bare_path, query, anthropic_version, betas]
     digest = hashlib.sha256(orjson.dumps(head))
     digest.update(b"\0")
-    digest.update(canonical_body(body))
+    digest.update(canonical_body(body) if raw is None else exact_canonical_body(body, raw))
     return digest.hexdigest()
 
 
 def canonical_body(body: Mapping[str, Any]) -> bytes:
     """The body as compact JSON with sorted keys, without the fields that do not change the answer."""
-    kept = {name: value for name, value in body.items() if name not in _IGNORED_BODY_FIELDS}
-    return orjson.dumps(kept, option=orjson.OPT_SORT_KEYS)
+    return orjson.dumps(_kept(body), option=orjson.OPT_SORT_KEYS)
+
+
+def exact_canonical_body(body: Mapping[str, Any], raw: bytes) -> bytes:
+    """`canonical_body`, when `body` is provably all that `raw` says; else a lossless form, else the raw bytes."""
+    try:
+        if orjson.dumps(body) == raw:  # raw is a function of body: parsing lost nothing
+            return canonical_body(body)
+    except orjson.JSONEncodeError:
+        pass  # deeper than orjson re-encodes
+    exact = _exact_parse(raw)
+    if exact is None:
+        return RAW_TAG + raw
+    try:
+        return orjson.dumps(exact, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # integers beyond 64 bits, or deep nesting
+        return _stdlib_canonical(exact) or RAW_TAG + raw
+
+
+RAW_TAG = b"\0raw\0"  # never the start of a JSON document
+
+
+class _Inexact(ValueError):
+    """The text holds something a canonical form would not keep exactly."""
+
+
+def _exact_parse(raw: bytes) -> dict[str, Any] | None:
+    try:
+        document = json.loads(raw, object_pairs_hook=_unique_members, parse_float=_exact_float)
+    except (ValueError, RecursionError):
+        return None
+    return _kept(document) if isinstance(document, dict) else None
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise _Inexact("duplicate key")
+    return members
+
+
+def _exact_float(text: str) -> float:
+    value = float(text)
+    try:
+        if Decimal(text) != Decimal(repr(value)):
+            raise _Inexact(f"{text} is not exactly a double")
+    except InvalidOperation:
+        raise _Inexact(text) from None
+    return value
+
+
+def _stdlib_canonical(document: dict[str, Any]) -> bytes | None:
+    try:
+        return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    except (ValueError, RecursionError):
+        return None
+
+
+def _kept(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: value for name, value in body.items() if name not in _IGNORED_BODY_FIELDS}
 
 
 def beta_flags(header: str | None) -> list[str]:

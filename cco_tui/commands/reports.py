@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
 import orjson
 
@@ -19,7 +19,7 @@ from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
 
-def add_report_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -> None:
     stats = subparsers.add_parser("stats", help="cost, savings and usage totals from the analytics database")
     stats.add_argument("--project", help="only this project (default: all projects)")
     stats.add_argument("--session", metavar="ID", help="one Claude Code session (x-claude-code-session-id)")
@@ -44,6 +44,14 @@ def _add_range_and_db(parser: argparse.ArgumentParser) -> None:
         help="SQLite file or sqlite:///path, or postgresql://user:pass@host:port/db"
         " (default: $CCO_DB or the user data directory)",
     )
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """Usage errors as one line and exit 2, like cco's other command-line errors (no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(2)
 
 
 def _time_arg(text: str) -> float:
@@ -150,7 +158,7 @@ def _ms(value: float | None) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`python -m cco_tui.commands.reports stats|export …` (the same commands `cco` offers)."""
-    parser = argparse.ArgumentParser(prog="cco")
+    parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))

@@ -48,6 +48,7 @@ class Settings:
     max_body_bytes: int = 32 * 1024 * 1024
     connect_timeout_s: float = 10.0
     shutdown_timeout_s: float = 5.0
+    body_timeout_s: float = 60.0  # longest a client may take to send a request body (then 408)
     refresh_seconds: float = 5.0
     retry_after_cap_s: float = 5.0  # longest retry-after cco waits before retrying a model that has fallbacks
     allowed_origins: tuple[str, ...] = ()
@@ -189,6 +190,7 @@ SETTINGS_KEYS = (
     "max_body_bytes",
     "connect_timeout_s",
     "shutdown_timeout_s",
+    "body_timeout_s",
     "refresh_seconds",
     "retry_after_cap_s",
     "allowed_origins",
@@ -216,6 +218,7 @@ def parse_settings(data: Any, file: str) -> Settings:
         max_body_bytes=reader.integer("max_body_bytes", _DEFAULTS.max_body_bytes),
         connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
         shutdown_timeout_s=reader.number("shutdown_timeout_s", _DEFAULTS.shutdown_timeout_s),
+        body_timeout_s=reader.number("body_timeout_s", _DEFAULTS.body_timeout_s),
         refresh_seconds=reader.number("refresh_seconds", _DEFAULTS.refresh_seconds),
         retry_after_cap_s=reader.number("retry_after_cap_s", _DEFAULTS.retry_after_cap_s, minimum=-1),
         allowed_origins=reader.strings("allowed_origins"),

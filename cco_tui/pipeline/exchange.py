@@ -5,11 +5,10 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
-from cco_tui.cache.coalesce import Flight, FlightFailed
-from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
+from cco_tui.cache.entry import CacheEntry, replay
 from cco_tui.governance.governor import Ticket
 from cco_tui.pipeline import govern
-from cco_tui.pipeline.cache import CachePlan, plan_for
+from cco_tui.pipeline.cache import NO_FLIGHT, CachePlan, Lead, lookup, plan_for
 from cco_tui.pipeline.forward import Forwarded, forward
 from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
 from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
@@ -21,7 +20,6 @@ from cco_tui.wire.errors import ProxyError
 from cco_tui.wire.headers import RawHeaders, downstream_headers
 from cco_tui.wire.types import Incoming, Outgoing
 
-FOLLOW_ATTEMPTS = 3
 CLIENT_CLOSED = 499  # the status proxies use for "the client closed the request"
 
 
@@ -52,7 +50,7 @@ class Exchange:
         try:
             if self.plan.reads:
                 return await self.from_cache_or_upstream()
-            return await self.upstream(None)
+            return await self.upstream(NO_FLIGHT)
         except ProxyError as error:
             self.record_error(error)
             return error_outgoing(error, self.incoming.request_id, self.incoming.t0)
@@ -60,22 +58,12 @@ class Exchange:
     # --- cache ------------------------------------------------------------------------------------------------
 
     async def from_cache_or_upstream(self) -> Outgoing:
-        """Hit, or follow an identical request in flight, or lead. When a followed leader fails, the followers
-        race to lead again (one goes upstream, the rest follow it) instead of all retrying at once."""
-        for _ in range(FOLLOW_ATTEMPTS):
-            entry = self.state.cache.get(self.plan.scope, self.plan.key)
-            if entry is None and self.state.second_tier is not None:
-                entry = await self.from_second_tier()
-            if entry is not None:
-                return self.from_entry(entry)
-            flight, leader = self.state.inflight.begin(self.plan.scope, self.plan.key)
-            if leader:
-                return await self.upstream(flight)
-            try:
-                return await self.follow(flight)
-            except FlightFailed:
-                continue  # never share the leader's error
-        return await self.upstream(None)
+        """A hit (cached, or completed by an identical request in flight), else lead this key upstream."""
+        second = self.from_second_tier if self.state.second_tier is not None else None
+        found = await lookup(self.state.cache, self.state.inflight, self.plan, second)
+        if isinstance(found, CacheEntry):
+            return self.from_entry(found)
+        return await self.upstream(found)
 
     async def from_second_tier(self) -> CacheEntry | None:
         """Another replica's answer (Redis); kept in this process's cache for the rest of its TTL."""
@@ -98,50 +86,29 @@ class Exchange:
         )
         return self.response(body, 200, [(b"content-type", content_type.encode())], "hit", entry.model)
 
-    async def follow(self, flight: Flight) -> Outgoing:
-        follower = flight.follow()
-        head = await follower.head()  # waits for the first chunk too: past this point the follower is committed
-        self.state.cache.count_coalesced()
-        model = self.chain[0].requested_model
-        headers = list(head.headers)
-        if self.incoming.stream and head.is_stream:
-            served = Served(head.status, self.chain[0].route.provider, model, "hit")
-            watcher = StreamWatcher(keep=False, flight=None)
-            stream = WatchedStream(follower, watcher, head.status, lambda seen: self.finish(served, seen))
-            return self.response(stream, head.status, headers, "hit", model)
-        raw = await follower.read_all()
-        as_json = body_as_json(raw, head.is_stream)
-        observed = observe_json(head.status, as_json, False)
-        body = body_as_sse(raw, head.is_stream) if self.incoming.stream else as_json
-        self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), observed)
-        content_type = content.SSE_BYTES if self.incoming.stream else content.JSON_BYTES
-        return self.response(body, head.status, [(b"content-type", content_type)], "hit", model)
-
     # --- upstream ---------------------------------------------------------------------------------------------
 
-    async def upstream(self, flight: Flight | None) -> Outgoing:
+    async def upstream(self, lead: Lead) -> Outgoing:
         try:
             self.ticket = await govern.admit(
                 self.state.governor, self.incoming, self.chain[0].requested_model, self.key
             )
             forwarded = await forward(self.state.upstream, self.state.config, self.incoming, self.chain)
         except BaseException:
-            if flight is not None:
-                flight.finish(False)  # followers race to lead again, each through the govern step
+            lead.abandon()
             if self.ticket is not None:
                 self.ticket.close()
             raise
-        return self.relay(forwarded, flight)
+        return self.relay(forwarded, lead)
 
-    def relay(self, forwarded: Forwarded, flight: Flight | None) -> Outgoing:
+    def relay(self, forwarded: Forwarded, lead: Lead) -> Outgoing:
         reply = forwarded.reply
         headers = downstream_headers(reply.headers)
         by_primary = forwarded.resolved is self.chain[0]
-        if flight is not None and not by_primary:
-            flight.finish(False)  # another model answered: followers asked for this one, let them try for it
-            flight = None
-        if flight is not None:
-            flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
+        keep = self.plan.writes and by_primary and 200 <= reply.status < 300
+        if not keep:
+            lead.abandon()  # an error, or another model answered: followers asked for this one, let them try
+            lead = NO_FLIGHT
         served = Served(
             reply.status,
             forwarded.resolved.route.provider,
@@ -150,13 +117,14 @@ class Exchange:
             forwarded.attempts,
             reply.upstream_started,
         )
-        keep = self.plan.writes and by_primary and 200 <= reply.status < 300
+        capture = self.state.cache.max_entry_bytes if keep else 0
         if reply.chunks is None:
-            return self.relay_body(reply.body or b"", served, headers, keep, flight, reply.headers_at)
-        watcher = StreamWatcher(keep=keep, flight=flight)
+            return self.relay_body(reply.body or b"", served, headers, capture, lead, reply.headers_at)
+        watcher = StreamWatcher(capture_limit=capture)
         stream = WatchedStream(
-            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, flight), reply.closer
+            reply.chunks, watcher, reply.status, lambda seen: self.conclude(served, seen, lead), reply.closer
         )
+        lead.bind(stream)
         return self.response(
             stream,
             reply.status,
@@ -171,14 +139,12 @@ class Exchange:
         body: bytes,
         served: Served,
         headers: RawHeaders,
-        keep: bool,
-        flight: Flight | None,
+        capture: int,
+        lead: Lead,
         headers_at: float,
     ) -> Outgoing:
-        observed = observe_json(served.status, body, keep)
-        if flight is not None:
-            flight.publish(body)
-        self.conclude(served, observed, flight)
+        observed = observe_json(served.status, body, capture)
+        self.conclude(served, observed, lead)
         return self.response(
             body,
             served.status,
@@ -188,7 +154,7 @@ class Exchange:
             self.overhead_ms(served.upstream_started or 0.0, headers_at),
         )
 
-    def conclude(self, served: Served, observed: Observed, flight: Flight | None) -> None:
+    def conclude(self, served: Served, observed: Observed, lead: Lead) -> None:
         """The answer is complete (or ended): store it if it may be, release followers, record the request."""
         entry = None
         if observed.complete and observed.body is not None:
@@ -199,8 +165,7 @@ class Exchange:
                 model=served.served_model or "",
             )
             self.state.store(self.plan.scope, self.plan.key, entry)
-        if flight is not None:
-            flight.finish(observed.complete, entry)
+        lead.conclude(entry)
         if served.upstream_finished is None:
             served.upstream_finished = observed.finished_at
         if self.ticket is not None:
@@ -237,6 +202,8 @@ class Exchange:
         if not self.state.config.settings.analytics:
             return
         record = new_record(self.incoming)
+        if observed.interrupted_status is not None:
+            served.status = observed.interrupted_status
         fill_outcome(record, served, observed.usage, observed.error_type)
         record.rule = self.refused_by
         fill_timing(
@@ -253,6 +220,10 @@ class Exchange:
         self.refused_by = error.rule if isinstance(error, govern.Refusal) else None
         served = Served(error.status, self.chain[0].route.provider, None, "off")
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
+
+    def record_interrupted(self, error: ProxyError) -> None:
+        """cco stopped before the answer came (the client got `error`): recorded as interrupted."""
+        self.record_error(ProxyError(error.status, error.message, "shutdown"))
 
     def record_client_gone(self) -> None:
         """The client left before the answer started: recorded, so the dashboard shows the abandoned call."""

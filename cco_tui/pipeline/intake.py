@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from typing import Any
 
 import orjson
 
+from cco_tui.pipeline.decoding import decoded_body
 from cco_tui.wire.asgi import Receive, Scope
 from cco_tui.wire.errors import ProxyError
 from cco_tui.wire.headers import header_value
 from cco_tui.wire.types import Incoming
 
 MODEL_ENDPOINTS = frozenset({"/v1/messages", "/v1/messages/count_tokens"})
+# The methods Anthropic's API uses (DELETE: files, batches). Anything else (TRACE, CONNECT, PUT, made-up verbs)
+# would reach the upstream carrying cco's own key for no purpose; OPTIONS is answered by cco itself.
+FORWARDED_METHODS = frozenset({"GET", "HEAD", "POST", "DELETE"})
 MAX_MODEL_LENGTH = 256
+# orjson reads 1024 levels of nesting but writes only 254: a deeper body could be neither keyed, translated nor
+# re-encoded, and no real request nests that deep. Counting brackets first keeps the check free for normal bodies.
+MAX_JSON_DEPTH = 254
 
 
 def new_request_id() -> str:
@@ -25,12 +33,17 @@ class ClientGone(Exception):
     """The client disconnected before its request body arrived: there is no one to answer."""
 
 
-async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, started: float) -> Incoming:
+async def read_incoming(
+    scope: Scope, receive: Receive, max_body_bytes: int, started: float, body_timeout_s: float = 60.0
+) -> Incoming:
+    if scope["method"] not in FORWARDED_METHODS:
+        raise ProxyError(405, f"method {scope['method'][:32]!r} is not allowed on {scope['path'][:200]}")
     if scope["path"] in MODEL_ENDPOINTS and scope["method"] != "POST":
         raise ProxyError(405, f"{scope['method']} is not allowed on {scope['path']}; use POST")
     headers: list[tuple[bytes, bytes]] = list(scope["headers"])
     check_declared_length(headers, max_body_bytes)
-    body = await read_body(receive, max_body_bytes)
+    body = await read_body_within(receive, max_body_bytes, body_timeout_s)
+    decoded = await decoded_body(scope["path"] in MODEL_ENDPOINTS, headers, body, max_body_bytes)
     return Incoming(
         request_id=new_request_id(),
         method=scope["method"],
@@ -39,11 +52,21 @@ async def read_incoming(scope: Scope, receive: Receive, max_body_bytes: int, sta
         raw_path=checked_raw_path(scope),
         headers=headers,
         body=body,
-        payload=parse_payload(scope["path"], headers, body),
+        payload=parse_payload(scope["path"], headers, body if decoded is None else decoded),
         remote_addr=(scope.get("client") or ("", 0))[0],
         t0=started,
         started_at=time.time(),
+        decoded=decoded,
     )
+
+
+async def read_body_within(receive: Receive, limit: int, timeout_s: float) -> bytes:
+    """`read_body`, bounded in time: a client that stalls mid-body must not hold a connection forever."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await read_body(receive, limit)
+    except TimeoutError:
+        raise ProxyError(408, f"request body not received within {timeout_s:g} s", "timeout_error") from None
 
 
 async def read_body(receive: Receive, limit: int) -> bytes:
@@ -91,7 +114,18 @@ def parse_payload(path: str, headers: list[tuple[bytes, bytes]], body: bytes) ->
     payload = load_json(body) if strict else try_load_json(body)
     if strict:
         check_model(payload.get("model") if payload else None)
+        if payload is not None:
+            check_depth(body, payload)
     return payload
+
+
+def check_depth(body: bytes, payload: dict[str, Any]) -> None:
+    if body.count(b"[") + body.count(b"{") < MAX_JSON_DEPTH:
+        return
+    try:
+        orjson.dumps(payload)
+    except orjson.JSONEncodeError:
+        raise ProxyError(400, f"request body nests JSON deeper than {MAX_JSON_DEPTH} levels") from None
 
 
 def check_model(model: object) -> None:

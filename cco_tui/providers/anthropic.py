@@ -42,14 +42,15 @@ def rewrite_model(body: bytes, incoming: Incoming, resolved: Resolved) -> bytes:
 
 async def send(upstream: Upstream, incoming: Incoming, resolved: Resolved, connect_timeout_s: float) -> UpstreamReply:
     started = time.perf_counter()
+    headers = upstream_headers(incoming.headers, keep_credentials=resolved.route.provider == "anthropic")
+    body = rewrite_model(incoming.body, incoming, resolved) if incoming.body else None
+    if body is not incoming.body:  # re-encoded as plain JSON: its Content-Encoding no longer applies
+        headers = [(name, value) for name, value in headers if name.lower() != b"content-encoding"]
     response = await upstream.open(
         incoming.method,
         upstream_url(resolved.route.endpoint, incoming.raw_path, incoming.query),
-        add_credential(
-            upstream_headers(incoming.headers, keep_credentials=resolved.route.provider == "anthropic"),
-            resolved.route.api_key_env,
-        ),
-        rewrite_model(incoming.body, incoming, resolved) if incoming.body else None,
+        add_credential(headers, resolved.route.api_key_env),
+        body,
         Timeouts(connect_timeout_s, resolved.route.timeout_ms / 1000),
     )
     return await reply_from(response, started)

@@ -31,7 +31,9 @@ def create_app(config: Config, db_path: DbTarget | Path | str, bind_host: str = 
     settings = config.settings
     state = ServerState(config, make_policy(bind_host, settings.allowed_hosts, settings.allowed_origins), db_path)
     app = Quart("cco")
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=600)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes, RESPONSE_TIMEOUT=None, BODY_TIMEOUT=settings.body_timeout_s
+    )
     app.extensions["cco"] = state
     app.before_serving(state.open)
     app.after_serving(state.close)

@@ -1,12 +1,16 @@
 """Prometheus metrics (own registry), updated by the record writer thread; served at GET /metrics.
 
-Labels are model, provider and project, never anything derived from a key or a prompt.
+Labels are model, provider and project, never anything derived from a key or a prompt. Clients choose model and
+project names, so label values are bounded: a model is named only when it has a price (the configured pricing
+table), a project only among the first MAX_PROJECT_LABELS seen; the rest count under "other". Each label set
+costs memory for the life of the process, so an unbounded one would let any client grow cco without limit.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import threading
 from collections.abc import Callable
 
 from prometheus_client import (
@@ -26,6 +30,8 @@ from cco_tui.store.writer import WriterStats
 LATENCY_BUCKETS_S = (0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600)
 OVERHEAD_BUCKETS_S = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
 _LABELS = ("model", "provider", "project")
+OTHER = "other"
+MAX_PROJECT_LABELS = 200
 _TOKEN_KINDS = (
     ("input", "input_tokens"),
     ("output", "output_tokens"),
@@ -38,6 +44,8 @@ _TOKEN_KINDS = (
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        self._projects: set[str] = set()
+        self._projects_lock = threading.Lock()
         counter = functools.partial(Counter, registry=self.registry)
         timing = functools.partial(Histogram, labelnames=_LABELS, buckets=LATENCY_BUCKETS_S, registry=self.registry)
         self.requests = counter(
@@ -57,13 +65,22 @@ class Metrics:
 
     def observe(self, record: RequestRecord, costing: Costing) -> None:
         """Count one finished request (called from the writer thread; prometheus-client is thread-safe)."""
-        labels = (record.model, record.provider, record.project)
+        labels = (OTHER if costing.unpriced else record.model, record.provider, self._project_label(record.project))
         status = f"{record.status // 100}xx" if record.status else "none"
         self.requests.labels(*labels, status, record.cache_status).inc()
         self.cache.labels(record.cache_status).inc()
         self._count_tokens(record, labels)
         self._count_money(costing, labels)
         self._observe_times(record, labels)
+
+    def _project_label(self, project: str) -> str:
+        with self._projects_lock:
+            if project in self._projects:
+                return project
+            if len(self._projects) < MAX_PROJECT_LABELS:
+                self._projects.add(project)
+                return project
+        return OTHER
 
     def watch_writer(self, stats: Callable[[], WriterStats]) -> None:
         """Expose the writer's queue depth and counters, read at scrape time."""

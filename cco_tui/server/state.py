@@ -28,6 +28,7 @@ from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
 from cco_tui.server.keyring import KeyRing
 from cco_tui.server.metrics import Metrics
+from cco_tui.server.shutdown import Requests
 from cco_tui.store.access_keys import AccessKey, SpendQuery, recorded_spend
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.target import DbTarget, beside_database, db_target
@@ -103,12 +104,13 @@ class ServerState:
     readiness: dict[str, ReadinessCheck] = field(default_factory=dict)
     sharing: Sharing | None = field(init=False)
     second_tier: RedisTier | None = field(init=False)  # the cache in Redis, behind `cache`
+    requests: Requests = field(default_factory=Requests)  # the unfinished /v1/* requests (ended at shutdown)
     _upstream: Upstream | None = None
     _background: set[asyncio.Task[object]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.cache = make_cache(self.config)
-        self.inflight = InFlight(max_buffer_bytes=self.cache.max_entry_bytes)  # followers ⊆ what could be cached
+        self.inflight = InFlight()
         self.writer = RecordWriter(self.db_path, self.config.pricing, metrics=self.metrics)
         self.keyring = KeyRing(self.db_path)
         self.sharing = make_sharing(self.config)

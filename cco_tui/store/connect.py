@@ -8,7 +8,7 @@ from pathlib import Path
 from peewee import Database, DatabaseProxy, InterfaceError, OperationalError
 from playhouse.pool import PooledPostgresqlDatabase
 
-from cco_tui.store.db import bind_lock, bound, database, first_line, new_database, run_sql
+from cco_tui.store.db import bind_lock, bound, database, first_line, make_private, new_database, run_sql
 from cco_tui.store.migrations import migrate
 from cco_tui.store.target import DbTarget, db_target
 
@@ -23,7 +23,7 @@ def open_database(target: DbTarget | Path | str) -> DatabaseProxy:
     Raises StoreUnavailable when a PostgreSQL database cannot be reached."""
     t = db_target(target)
     if t.path is not None:
-        t.path.parent.mkdir(parents=True, exist_ok=True)
+        make_private(t.path)
     with bind_lock:
         if not bound or bound[0] != t:
             previous = database.obj if bound else None

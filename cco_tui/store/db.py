@@ -10,6 +10,7 @@ two-argument MAX/MIN, DDL types) are decided by `is_postgres`.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -53,7 +54,22 @@ def new_database(target: DbTarget | Path | str, pooled: bool = False) -> Databas
             )  # timeout: a reader waits up to 10 s for a free connection instead of failing at once
             return pool
         return PostgresqlDatabase(name, **params)
+    make_private(t.path)
     return SqliteDatabase(str(t.path), pragmas=PRAGMAS, timeout=BUSY_TIMEOUT_S)
+
+
+def make_private(path: Path | str) -> None:
+    """Create the file readable by its owner only (SQLite gives its -wal and -shm files the database's mode), and
+    tighten files an older cco left world-readable: the rows say which projects the user works on and when."""
+    target = Path(path)
+    if str(target) in ("", ":memory:"):
+        return
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(target, os.O_CREAT | os.O_RDWR, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        companion = target.with_name(target.name + suffix)
+        if companion.exists() and companion.stat().st_mode & 0o077:
+            companion.chmod(0o600)
 
 
 def run_sql(db: Database | DatabaseProxy, sql: str) -> None:

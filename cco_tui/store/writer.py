@@ -40,6 +40,9 @@ _DROP_LOG_INTERVAL_S = 10.0
 RETRY_FIRST_S = 0.1
 RETRY_MAX_S = 5.0
 _UNREACHABLE = (OperationalError, InterfaceError)  # connection lost/refused; SQLite: database locked
+# A client picks the model name: remembering (and warning about) each unpriced one must stay bounded.
+MAX_UNPRICED_MODELS = 1000
+_UNPRICED_LOG_INTERVAL_S = 10.0
 
 
 class MetricsSink(Protocol):
@@ -79,6 +82,8 @@ class RecordWriter:
         self._migrated = False
         self._last_drop_log = 0.0
         self._unpriced_models: set[str] = set()
+        self._unpriced_unlogged = 0  # new unpriced names not warned about yet (rate limit)
+        self._last_unpriced_log = -_UNPRICED_LOG_INTERVAL_S
 
     def start(self) -> None:
         self._thread.start()
@@ -219,9 +224,21 @@ class RecordWriter:
     def _price(self, record: RequestRecord) -> Costing:
         costing = costing_of(self._pricing, record)
         if costing.unpriced and record.model not in self._unpriced_models:
-            self._unpriced_models.add(record.model)
-            log.warning("no price for model %r: its requests are recorded as unpriced", record.model)
+            self._note_unpriced(record.model)
         return costing
+
+    def _note_unpriced(self, model: str) -> None:
+        """Warn about a new unpriced model name, at most once per interval (a summary covers the rest)."""
+        if len(self._unpriced_models) < MAX_UNPRICED_MODELS:
+            self._unpriced_models.add(model)
+        now = time.monotonic()
+        if now - self._last_unpriced_log < _UNPRICED_LOG_INTERVAL_S:
+            self._unpriced_unlogged += 1
+            return
+        self._last_unpriced_log = now
+        more, self._unpriced_unlogged = self._unpriced_unlogged, 0
+        also = f" (and {more} more unpriced model names since the last warning)" if more else ""
+        log.warning("no price for model %r: its requests are recorded as unpriced%s", model[:256], also)
 
     def _observe(self, priced: list[tuple[RequestRecord, Costing]]) -> None:
         if self._metrics is None:

@@ -73,7 +73,7 @@ class _Block:
 class MessageAccumulator:
     """Follows one Anthropic Messages stream, event by event, without holding the relay back."""
 
-    __slots__ = ("_blocks", "_delta", "_error", "_malformed", "_parser", "_start", "_stopped", "_usage")
+    __slots__ = ("_blocks", "_content", "_delta", "_error", "_malformed", "_parser", "_start", "_stopped", "_usage")
 
     def __init__(self) -> None:
         self._parser: SSEParser | None = None
@@ -84,6 +84,7 @@ class MessageAccumulator:
         self._error: Json | None = None
         self._stopped = False
         self._malformed = False
+        self._content = True  # False: follow only usage, stop and errors (the content is not wanted)
 
     # -- feeding -----------------------------------------------------------------------------------------
 
@@ -93,6 +94,11 @@ class MessageAccumulator:
             self._parser = SSEParser()
         for event in self._parser.feed(chunk):
             self.feed(event)
+
+    def forget_content(self) -> None:
+        """Drop the content built so far and build no more: what is left costs no memory per delta."""
+        self._content = False
+        self._blocks.clear()
 
     def close(self) -> None:
         """End of the byte stream: a last event without its blank line still counts."""
@@ -111,6 +117,8 @@ class MessageAccumulator:
             self._malformed = True
 
     def _take(self, kind: str | None, data: Json) -> None:
+        if kind is not None and kind.startswith("content_block_") and not self._content:
+            return
         if kind == "content_block_delta":
             self._blocks[data["index"]].apply(data["delta"])
         elif kind == "content_block_start":

@@ -24,8 +24,9 @@ HOP_BY_HOP = frozenset(
 # that it can read (and count, and cache) what it relays.
 NOT_UPSTREAM = HOP_BY_HOP | {b"host", b"content-length", b"accept-encoding"}
 # Not relayed back: the length is recomputed (cco may rewrite the framing). The encoding is relayed as it came:
-# cco asks upstreams for identity, and if one compresses anyway the client must still be told.
-NOT_DOWNSTREAM = HOP_BY_HOP | {b"content-length"}
+# cco asks upstreams for identity, and if one compresses anyway the client must still be told. `server` names
+# the upstream's software, which is not the client's business (and cco is the server it talks to).
+NOT_DOWNSTREAM = HOP_BY_HOP | {b"content-length", b"server"}
 CREDENTIAL_HEADERS = (b"x-api-key", b"authorization")
 
 RawHeaders = list[tuple[bytes, bytes]]

@@ -25,6 +25,12 @@ class Incoming:
     started_at: float = field(default_factory=time.time)  # the same moment, wall clock
     key_id: str | None = None  # the cco access token it came with (its id)
     key_project: str | None = None  # that token's project: it beats headers and the working directory
+    decoded: bytes | None = None  # the body after its Content-Encoding, when it had one (payload is parsed from it)
+
+    @property
+    def json_body(self) -> bytes:
+        """The JSON text `payload` was parsed from."""
+        return self.body if self.decoded is None else self.decoded
 
     @property
     def model(self) -> str | None:

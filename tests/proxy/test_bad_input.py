@@ -134,7 +134,7 @@ def test_probes_and_health(small_cco: ThreadedServer) -> None:
     assert httpx.head(small_cco.url + "/api/hello").status_code == 200
     health = httpx.get(small_cco.url + "/health").json()
     assert health["status"] == "ok"
-    assert health["version"] == "2026.11.1"
+    assert health["version"] == "2026.12.1"
     assert health["uptime_s"] >= 0
 
 

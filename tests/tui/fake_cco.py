@@ -26,7 +26,7 @@ def create_fake_cco(state: CacheState, uptime_s: float = 3723.0) -> Quart:
 
     @app.get("/health")
     async def health() -> dict[str, Any]:
-        return {"status": "ok", "version": "2026.11.1", "uptime_s": uptime_s}
+        return {"status": "ok", "version": "2026.12.1", "uptime_s": uptime_s}
 
     @app.get("/api/cache/stats")
     async def stats() -> dict[str, Any]:

@@ -84,7 +84,7 @@ async def test_stats_projects_and_version(make_app: AppFactory, seeded_db: Path,
         assert f"All projects requests {len(history()):,}" in text
         for name in ("cco", "webapp", "data-pipeline", "docs-site"):
             assert f" {name} " in text
-        assert "cco 2026.11.1" in text
+        assert "cco 2026.12.1" in text
 
 
 async def test_routes_pricing_and_health(make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer) -> None:
@@ -99,7 +99,7 @@ async def test_routes_pricing_and_health(make_app: AppFactory, seeded_db: Path, 
         assert "https://api.anthropic.com/v1" in text
         assert "claude-sonnet-4-5-20250929 → claude-sonnet-4-5" in text
         assert "No price for 'no-such-model'" in text
-        assert f"{fake_cco.url}: ok, version 2026.11.1, up 1h 02m" in text
+        assert f"{fake_cco.url}: ok, version 2026.12.1, up 1h 02m" in text
 
 
 async def test_export_from_the_terminal_writes_json(

@@ -7,11 +7,12 @@ from collections.abc import AsyncIterator
 
 from cco_tui.cache.coalesce import Flight, FlightFailed
 from cco_tui.cache.entry import CacheEntry, body_as_json, body_as_sse, replay
+from cco_tui.config.routes import Resolved
 from cco_tui.pipeline.cache import CachePlan, plan_for
 from cco_tui.pipeline.forward import Forwarded, forward
 from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
 from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
-from cco_tui.pipeline.route import chain_for
+from cco_tui.pipeline.route import Facts, chain_for
 from cco_tui.pipeline.shared import Shared
 from cco_tui.wire import content
 from cco_tui.wire.errors import ProxyError
@@ -39,7 +40,9 @@ class Exchange:
     def __init__(self, state: Shared, incoming: Incoming) -> None:
         self.state = state
         self.incoming = incoming
-        self.chain = chain_for(state.config, incoming)
+        self.facts = Facts(incoming)
+        self.chain = chain_for(state.config, incoming, self.facts)
+        self.answered: Resolved = self.chain[0]  # the attempt whose answer goes back (a fallback, after a failure)
         self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
 
     async def run(self) -> Outgoing:
@@ -72,7 +75,7 @@ class Exchange:
     def from_entry(self, entry: CacheEntry) -> Outgoing:
         body, content_type = replay(entry, stream=self.incoming.stream)
         self.finish(
-            Served(200, self.chain[0].route.provider, entry.model, "hit"),
+            self.served(Served(200, self.chain[0].route.provider, entry.model, "hit")),
             Observed(
                 usage=dict(entry.usage),
                 complete=True,
@@ -89,7 +92,7 @@ class Exchange:
         model = self.chain[0].requested_model
         headers = list(head.headers)
         if self.incoming.stream and head.is_stream:
-            served = Served(head.status, self.chain[0].route.provider, model, "hit")
+            served = self.served(Served(head.status, self.chain[0].route.provider, model, "hit"))
             watcher = StreamWatcher(keep=False, flight=None)
             stream = WatchedStream(follower, watcher, head.status, lambda seen: self.finish(served, seen))
             return self.response(stream, head.status, headers, "hit", model)
@@ -97,7 +100,7 @@ class Exchange:
         as_json = body_as_json(raw, head.is_stream)
         observed = observe_json(head.status, as_json, False)
         body = body_as_sse(raw, head.is_stream) if self.incoming.stream else as_json
-        self.finish(Served(head.status, self.chain[0].route.provider, model, "hit"), observed)
+        self.finish(self.served(Served(head.status, self.chain[0].route.provider, model, "hit")), observed)
         content_type = content.SSE_BYTES if self.incoming.stream else content.JSON_BYTES
         return self.response(body, head.status, [(b"content-type", content_type)], "hit", model)
 
@@ -121,13 +124,16 @@ class Exchange:
             flight = None
         if flight is not None:
             flight.publish_head(reply.status, headers, is_stream=reply.is_stream)
-        served = Served(
-            reply.status,
-            forwarded.resolved.route.provider,
-            forwarded.resolved.requested_model,
-            "miss" if self.plan.mode == "normal" else self.plan.mode,
-            forwarded.attempts,
-            reply.upstream_started,
+        self.answered = forwarded.resolved
+        served = self.served(
+            Served(
+                reply.status,
+                forwarded.resolved.route.provider,
+                forwarded.resolved.requested_model,
+                "miss" if self.plan.mode == "normal" else self.plan.mode,
+                forwarded.attempts,
+                reply.upstream_started,
+            )
         )
         keep = self.plan.writes and by_primary and 200 <= reply.status < 300
         if reply.chunks is None:
@@ -186,6 +192,12 @@ class Exchange:
 
     # --- response and record ----------------------------------------------------------------------------------
 
+    def served(self, served: Served) -> Served:
+        """The route that chose the answering attempt, and why, go on the row."""
+        served.route = self.answered.label
+        served.route_reason = self.answered.reason
+        return served
+
     def response(
         self,
         body: bytes | AsyncIterator[bytes],
@@ -201,6 +213,7 @@ class Exchange:
             headers.append((b"x-cco-cache", cache_status.encode()))
             if served_model:
                 headers.append((b"x-cco-served-model", served_model.encode()))
+            headers.append((b"x-cco-route", self.answered.label.encode()))
         elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
         stamp(outgoing, self.incoming.request_id, elapsed_ms if overhead_ms is None else overhead_ms)
         return outgoing
@@ -224,7 +237,7 @@ class Exchange:
         self.state.record(record)
 
     def record_error(self, error: ProxyError) -> None:
-        served = Served(error.status, self.chain[0].route.provider, None, "off")
+        served = self.served(Served(error.status, self.chain[0].route.provider, None, "off"))
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
 
     def record_client_gone(self) -> None:

@@ -106,6 +106,9 @@ _HISTOGRAM_COLUMNS = """
         PRIMARY KEY (scope, dim, period, key, bucket)"""
 
 
+ROLLUP_TABLES = ("rollup_hour", "rollup_day", "rollup_week")
+
+
 def _v2_statements() -> list[str]:
     statements = [
         """CREATE TABLE project (
@@ -142,12 +145,26 @@ def _v1_requests(db: AnyDb) -> None:
 
 
 def _v2_rollups(db: AnyDb) -> None:
-    """Rollups and the project list, filled from the rows a version-1 file already holds."""
+    """Rollups and the project list (filled from the rows already held by the last step: rebuild_rollups()
+    writes every measure the current models know, so it can only run once every column exists)."""
     _run_ddl(db, _v2_statements())
-    rebuild_rollups(db)
 
 
-MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups)
+_V3_ROUTING = (
+    "ALTER TABLE request ADD COLUMN route TEXT",
+    "ALTER TABLE request ADD COLUMN route_reason TEXT",
+    "ALTER TABLE request ADD COLUMN saved_routing_usd REAL NOT NULL DEFAULT 0",
+    *(f"ALTER TABLE {table} ADD COLUMN saved_routing_usd REAL NOT NULL DEFAULT 0" for table in ROLLUP_TABLES),
+)
+
+
+def _v3_routing(db: AnyDb) -> None:
+    """Which route chose the served model and why, and the routing saving (0 on older rows: none was made)."""
+    _run_ddl(db, _V3_ROUTING)
+    rebuild_rollups(db)  # see _v2_rollups; a version-2 file gets the same sums back, plus the new column
+
+
+MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_routing)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -57,6 +57,9 @@ class RequestRow(BaseModel):
     request_bytes = IntegerField()
     response_bytes = IntegerField()
     original_model = TextField(null=True)
+    route = TextField(null=True)  # the route's name or index (schema v3)
+    route_reason = TextField(null=True)
+    saved_routing_usd = FloatField(default=0.0)
 
     class Meta:
         table_name = "request"
@@ -81,6 +84,7 @@ class Rollup(BaseModel):
     saved_cache_usd = FloatField()
     saved_local_usd = FloatField()
     saved_prompt_cache_usd = FloatField()
+    saved_routing_usd = FloatField(default=0.0)
     cache_hits = IntegerField()
     cache_lookups = IntegerField()
     latency_sum_ms = FloatField()

@@ -59,6 +59,8 @@ class Route:
         match = self.matches(model)
         if self.model is None or match is None:
             return model
+        if "\\" not in self.model:
+            return self.model  # a plain name: expand() would parse the template on every request
         return match.expand(self.model)
 
 

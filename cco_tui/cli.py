@@ -115,9 +115,10 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 
 REPORT_COMMANDS = ("stats", "export")
 PRICING_COMMANDS = ("pricing", "reprice")
+ROUTES_COMMANDS = ("routes",)
 EPILOG = (
     "reports: `cco stats --help`, `cco export --help`; prices: `cco pricing check`, `cco reprice --help`"
-    " (they read the database; no server needed)"
+    " (they read the database; no server needed); routing presets: `cco routes preset ccr`"
 )
 
 
@@ -127,6 +128,16 @@ def run_report(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def run_routes(argv: list[str]) -> int:
+    """`cco routes preset …`: imported only when asked for."""
+    from cco_tui.commands.routes import add_routes_commands
+
+    parser = argparse.ArgumentParser(prog="cco")
+    add_routes_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 
@@ -167,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_report(argv)
     if argv and argv[0] in PRICING_COMMANDS:
         return run_pricing(argv)
+    if argv and argv[0] in ROUTES_COMMANDS:
+        return run_routes(argv)
     args = build_parser().parse_args(argv)
     try:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)

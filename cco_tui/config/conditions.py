@@ -21,6 +21,7 @@ WHEN_KEYS = (
     "agent_type",
     "thinking",
     "tools",
+    "tool",
     "min_input_tokens",
     "max_input_tokens",
     "project",
@@ -36,6 +37,7 @@ class RequestFacts(Protocol):
     def agent_type(self) -> str | None: ...
     def thinking(self) -> bool: ...
     def tools(self) -> bool: ...
+    def tool_names(self) -> tuple[str, ...]: ...
     def input_tokens(self) -> int: ...
     def project(self) -> str: ...
     def header(self, name: bytes) -> str | None: ...
@@ -48,6 +50,7 @@ class When:
     agent_type: re.Pattern[str] | None = None
     thinking: bool | None = None
     tools: bool | None = None
+    tool: re.Pattern[str] | None = None  # some tool's name or type fits (web_search_* for server tools)
     min_input_tokens: int | None = None
     max_input_tokens: int | None = None
     project: re.Pattern[str] | None = None
@@ -62,6 +65,7 @@ class When:
             and (self.tools is None or facts.tools() == self.tools)
             and (self.request_class is None or _fits(self.request_class, facts.request_class()))
             and (self.agent_type is None or _fits(self.agent_type, facts.agent_type()))
+            and (self.tool is None or any(self.tool.match(name) for name in facts.tool_names()))
             and all(_fits(pattern, facts.header(name)) for name, pattern in self.headers)
             and (self.project is None or _fits(self.project, facts.project()))
             and self._tokens_fit(facts)
@@ -103,6 +107,7 @@ def parse_when(value: Any, key: str, file: str) -> When | None:
         agent_type=_glob(value, "agent_type", key, file),
         thinking=_flag(value, "thinking", key, file),
         tools=_flag(value, "tools", key, file),
+        tool=_glob(value, "tool", key, file),
         min_input_tokens=low,
         max_input_tokens=high,
         project=_glob(value, "project", key, file),

@@ -54,6 +54,14 @@ class Facts:
     def tools(self) -> bool:
         return bool(self.incoming.payload and self.incoming.payload.get("tools"))
 
+    def tool_names(self) -> tuple[str, ...]:
+        """Each tool's type (server tools: `web_search_20250305`) and name."""
+        tools = self.incoming.payload.get("tools") if self.incoming.payload else None
+        if not isinstance(tools, list):
+            return ()
+        named = [tool for tool in tools if isinstance(tool, dict)]
+        return tuple(str(tool[key]) for tool in named for key in ("type", "name") if key in tool)
+
     def input_tokens(self) -> int:
         if self._tokens is None:
             self._tokens = estimate_input_tokens(self.incoming.payload or {})

@@ -70,3 +70,17 @@ def test_without_facts_conditional_routes_are_skipped() -> None:
     )
     (only,) = attempt_chain(routes, "claude-opus-4-8")
     assert (only.requested_model, only.route.index, only.reason) == ("claude-opus-4-8", 1, "pattern")
+
+
+def test_tool_condition_sees_server_tool_types() -> None:
+    from cco_tui.pipeline.route import Facts
+    from cco_tui.wire.types import Incoming
+
+    routes = parse_routes(
+        {"routes": table({"pattern": "claude-*", "when": {"tool": "web_search*"}, "model": "claude-sonnet-4-6"})}, "f"
+    )
+    tools = [{"name": "Bash", "input_schema": {}}, {"type": "web_search_20250305", "name": "web_search"}]
+    for offered, expected in ((tools, "claude-sonnet-4-6"), (tools[:1], "claude-opus-4-8")):
+        payload = {"model": "claude-opus-4-8", "messages": [], "tools": offered}
+        request = Incoming("r", "POST", "/v1/messages", b"", b"/v1/messages", [], b"{}", payload, "")
+        assert attempt_chain(routes, "claude-opus-4-8", Facts(request))[0].requested_model == expected

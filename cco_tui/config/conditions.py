@@ -118,7 +118,7 @@ def parse_when(value: Any, key: str, file: str) -> When | None:
 
 def describe(value: dict[str, Any]) -> str:
     """`agent=subagent, min_input_tokens=60000`: short, stable, no header values beyond what the config says."""
-    parts = []
+    parts: list[str] = []
     for name in WHEN_KEYS:
         if name == "header" and name in value:
             parts.extend(f"header {header}={glob_}" for header, glob_ in value[name].items())

@@ -14,6 +14,7 @@ from cco_tui.store.aggregate import Filter
 from cco_tui.store.db import database
 from cco_tui.store.models import RequestRow
 
+Row = tuple[str, str | None, str, int, float, float, float]  # route, reason, model, requests, cost, routing, saved
 UNROUTED = "-"  # rows recorded before routes were recorded (schema < 3), or refused before routing
 
 
@@ -44,7 +45,8 @@ def by_route(f: Filter | None = None) -> list[RouteGroup]:
     )
     query = query.where(*_conditions(f)) if _conditions(f) else query
     with database.connection_context():
-        rows = list(query.group_by(fn.COALESCE(r.route, UNROUTED), r.route_reason, r.model).tuples())
+        grouped = query.group_by(fn.COALESCE(r.route, UNROUTED), r.route_reason, r.model).tuples()
+        rows: list[Row] = list(grouped.execute())
     return _fold(rows)
 
 
@@ -60,7 +62,7 @@ def _conditions(f: Filter) -> list[object]:
     return conditions
 
 
-def _fold(rows: list[tuple[str, str | None, str, int, float, float, float]]) -> list[RouteGroup]:
+def _fold(rows: list[Row]) -> list[RouteGroup]:
     """(route, reason, model) rows → one group per route."""
     parts: dict[str, list[tuple[str | None, str, int, float, float, float]]] = {}
     for route, reason, model, n, cost, routing, saved in rows:

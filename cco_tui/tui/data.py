@@ -170,7 +170,7 @@ def savings_card(title: str, t: Totals, all_time: Totals | None = None) -> Card:
     total, cache, local, prompt, routing = fmt.usd_parts(
         t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd, t.saved_routing_usd
     )
-    details = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
+    details: tuple[str, ...] = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
     if t.saved_routing_usd:
         details = (*details, f"routing {routing}")
     note = f"all time {fmt.usd(all_time.saved_usd)}" if all_time is not None else ""

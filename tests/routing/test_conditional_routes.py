@@ -3,6 +3,7 @@ row's route, reason and routing saving."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from cco_tui.server.app import create_app
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic, error_reply
 from tests.fakes.serve import ThreadedServer, running
+from tests.test_cli import cco
 
 LONG_TOKENS = 2000
 
@@ -169,3 +171,17 @@ def test_count_tokens_follows_the_same_route(stack: Stack) -> None:
     response = httpx.post(f"{stack.cco.url}/v1/messages/count_tokens", json=payload, headers=base, timeout=30)
     assert response.status_code == 200
     assert stack.main.last.json()["model"] == "claude-haiku-4-5"
+
+
+def test_stats_by_route(stack: Stack) -> None:
+    stack.send(body(), **{"x-claude-code-agent-id": "a1"})
+    stack.send(body())
+    stack.rows()  # stops cco: the rows are written
+    result = cco("stats", "--by", "route", "--db", str(stack.db))
+    assert result.returncode == 0, result.stderr
+    subagents = next(line for line in result.stdout.splitlines() if line.strip().startswith("subagents "))
+    assert "claude-haiku-4-5" in subagents and "when agent=subagent" in subagents
+    assert float(subagents.split()[4]) > 0  # the routing saving column
+    assert "routing $" in result.stdout  # in the totals' savings line too
+    as_json = json.loads(cco("stats", "--by", "route", "--json", "--db", str(stack.db)).stdout)
+    assert {group["route"] for group in as_json["by_route"]} == {"subagents", "4"}

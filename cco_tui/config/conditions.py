@@ -50,7 +50,7 @@ class When:
     agent_type: re.Pattern[str] | None = None
     thinking: bool | None = None
     tools: bool | None = None
-    tool: re.Pattern[str] | None = None  # some tool's name or type fits (web_search_* for server tools)
+    tool: re.Pattern[str] | None = None  # some offered tool's name fits (web_search for the server tool)
     min_input_tokens: int | None = None
     max_input_tokens: int | None = None
     project: re.Pattern[str] | None = None
@@ -65,7 +65,7 @@ class When:
             and (self.tools is None or facts.tools() == self.tools)
             and (self.request_class is None or _fits(self.request_class, facts.request_class()))
             and (self.agent_type is None or _fits(self.agent_type, facts.agent_type()))
-            and (self.tool is None or any(self.tool.match(name) for name in facts.tool_names()))
+            and (self.tool is None or _any_tool(self.tool, facts.tool_names()))
             and all(_fits(pattern, facts.header(name)) for name, pattern in self.headers)
             and (self.project is None or _fits(self.project, facts.project()))
             and self._tokens_fit(facts)
@@ -77,6 +77,22 @@ class When:
         tokens = facts.input_tokens()
         low = self.min_input_tokens is None or tokens >= self.min_input_tokens
         return low and (self.max_input_tokens is None or tokens <= self.max_input_tokens)
+
+
+_TOOL_HITS_LIMIT = 4096
+_tool_hits: dict[tuple[str, tuple[str, ...]], bool] = {}
+
+
+def _any_tool(pattern: re.Pattern[str], names: tuple[str, ...]) -> bool:
+    """Remembered per tool list: Claude Code offers the same 12-30 tools on every turn, and matching each name
+    would cost more than the rest of the conditions together."""
+    key = (pattern.pattern, names)
+    hit = _tool_hits.get(key)
+    if hit is None:
+        if len(_tool_hits) >= _TOOL_HITS_LIMIT:
+            _tool_hits.clear()
+        hit = _tool_hits[key] = any(pattern.match(name) for name in names)
+    return hit
 
 
 def _fits(pattern: re.Pattern[str], value: str | None) -> bool:

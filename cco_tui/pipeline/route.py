@@ -55,12 +55,11 @@ class Facts:
         return bool(self.incoming.payload and self.incoming.payload.get("tools"))
 
     def tool_names(self) -> tuple[str, ...]:
-        """Each tool's type (server tools: `web_search_20250305`) and name."""
+        """The offered tools' names (server tools have one too: `web_search`)."""
         tools = self.incoming.payload.get("tools") if self.incoming.payload else None
         if not isinstance(tools, list):
             return ()
-        named = [tool for tool in tools if isinstance(tool, dict)]
-        return tuple(str(tool[key]) for tool in named for key in ("type", "name") if key in tool)
+        return tuple([name for tool in tools if isinstance(tool, dict) and isinstance(name := tool.get("name"), str)])
 
     def input_tokens(self) -> int:
         if self._tokens is None:

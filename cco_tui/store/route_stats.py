@@ -7,6 +7,7 @@ fine for the short ranges the dashboard and `cco stats --by route` ask about.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from peewee import fn
 
@@ -39,15 +40,20 @@ def by_route(f: Filter | None = None) -> list[RouteGroup]:
         r.route_reason,
         r.model,
         fn.COUNT(r.id),
-        fn.TOTAL(r.cost_usd),
-        fn.TOTAL(r.saved_routing_usd),
-        fn.TOTAL(saved),
+        _total(r.cost_usd),
+        _total(r.saved_routing_usd),
+        _total(saved),
     )
     query = query.where(*_conditions(f)) if _conditions(f) else query
     with database.connection_context():
         grouped = query.group_by(fn.COALESCE(r.route, UNROUTED), r.route_reason, r.model).tuples()
         rows: list[Row] = list(grouped.execute())
     return _fold(rows)
+
+
+def _total(column: Any) -> Any:
+    """0.0 for a group of NULLs (unpriced rows), in SQLite and PostgreSQL alike."""
+    return fn.COALESCE(fn.SUM(column), 0.0)
 
 
 def _conditions(f: Filter) -> list[object]:

@@ -126,10 +126,11 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 REPORT_COMMANDS = ("stats", "export")
 PRICING_COMMANDS = ("pricing", "reprice")
 CLAUDE_CODE_COMMANDS = ("setup", "doctor", "sessions")
+ROUTES_COMMANDS = ("routes",)
 EPILOG = (
     "reports: `cco stats --help`, `cco export --help`, `cco sessions --help`; prices: `cco pricing check`,"
     " `cco reprice --help` (they read the database; no server needed). Claude Code: `cco setup claude`,"
-    " `cco doctor`, `cco statusline` (for its statusLine setting)"
+    " `cco doctor`, `cco statusline` (for its statusLine setting); routing presets: `cco routes preset ccr`"
 )
 
 
@@ -146,6 +147,18 @@ def run_report(argv: list[str]) -> int:
 
     parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+def run_routes(argv: list[str]) -> int:
+    """`cco routes preset …`: imported only when asked for."""
+    import argparse
+
+    from cco_tui.commands.routes import add_routes_commands
+
+    parser = argparse.ArgumentParser(prog="cco")
+    add_routes_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 
@@ -200,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_pricing(argv)
     if argv and argv[0] in CLAUDE_CODE_COMMANDS:
         return run_claude_code_command(argv)
+    if argv and argv[0] in ROUTES_COMMANDS:
+        return run_routes(argv)
     args = build_parser().parse_args(argv)
     try:
         from cco_tui.config.settings import load_config

@@ -11,7 +11,7 @@ from typing import IO, NoReturn
 
 import orjson
 
-from cco_tui.store import queries
+from cco_tui.store import queries, route_stats
 from cco_tui.store.connect import StoreUnavailable, open_database
 from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
 from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
@@ -25,6 +25,9 @@ def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -
     stats.add_argument("--session", metavar="ID", help="one Claude Code session (x-claude-code-session-id)")
     _add_range_and_db(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument(
+        "--by", choices=("route",), help="also a table by route: requests, served models, cost, routing savings"
+    )
     stats.set_defaults(func=run_stats)
 
     export = subparsers.add_parser("export", help="every recorded request as CSV or JSON")
@@ -95,12 +98,29 @@ def run_stats(args: argparse.Namespace) -> int:
         queries.breakdown(f, "model"),
         queries.breakdown(f, "project"),
     )
+    by_route = route_stats.by_route(f) if args.by == "route" else None
     if args.json:
         report = {"totals": totals, "by_model": by_model, "by_project": by_project}
+        if by_route is not None:
+            report["by_route"] = by_route
         sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     else:
-        print("\n".join(_stats_lines(totals, by_model, by_project, f)))
+        print("\n".join([*_stats_lines(totals, by_model, by_project, f), *_route_table(by_route)]))
     return 0
+
+
+def _route_table(groups: list[route_stats.RouteGroup] | None) -> list[str]:
+    if groups is None:
+        return []
+    if not groups:
+        return ["", "  by route: no requests in this range"]
+    rows = [f"  {'by route':<12} {'served':<28} {'requests':>9} {'cost $':>12} {'routing saved $':>16}  reason"]
+    for g in groups:
+        rows.append(
+            f"  {g.route[:12]:<12} {g.served_models[:28]:<28} {g.requests:>9,} {g.cost_usd:>12,.4f}"
+            f" {g.saved_routing_usd:>16,.4f}  {g.reason}"
+        )
+    return ["", *rows]
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -131,7 +151,8 @@ def _stats_lines(
         f"  requests      {t.requests:,}  (errors {t.errors:,}, unpriced {t.unpriced_requests:,})",
         f"  cost          ${t.cost_usd:,.4f}",
         f"  saved         ${t.saved_usd:,.4f}  (cache ${t.saved_cache_usd:,.4f},"
-        f" local ${t.saved_local_usd:,.4f}, prompt caching ${t.saved_prompt_cache_usd:,.4f})",
+        f" local ${t.saved_local_usd:,.4f}, prompt caching ${t.saved_prompt_cache_usd:,.4f},"
+        f" routing ${t.saved_routing_usd:,.4f})",
         f"  tokens        in {t.input_tokens:,}  out {t.output_tokens:,}"
         f"  cache write {t.cache_write_tokens:,}  cache read {t.cache_read_tokens:,}",
         f"  cache hits    {t.cache_hits:,} of {t.cache_lookups:,} lookups ({t.cache_hit_rate:.1%})",

@@ -56,6 +56,7 @@ class Totals:
     saved_cache_usd: float
     saved_local_usd: float
     saved_prompt_cache_usd: float
+    saved_routing_usd: float
     saved_usd: float
     cache_hits: int
     cache_lookups: int
@@ -237,6 +238,7 @@ def _totals(m: Measures, histogram: Histogram) -> Totals:
         saved_cache_usd=m["saved_cache_usd"],
         saved_local_usd=m["saved_local_usd"],
         saved_prompt_cache_usd=m["saved_prompt_cache_usd"],
+        saved_routing_usd=m["saved_routing_usd"],
         saved_usd=_saved(m),
         cache_hits=int(m["cache_hits"]),
         cache_lookups=int(m["cache_lookups"]),
@@ -320,7 +322,7 @@ def _recent(row: RequestRow) -> RecentRequest:
         cache_read_tokens=row.cache_read_tokens,
         tokens=row.input_tokens + row.output_tokens + cache_write + row.cache_read_tokens,
         cost_usd=row.cost_usd,
-        saved_usd=row.saved_cache_usd + row.saved_local_usd + row.saved_prompt_cache_usd,
+        saved_usd=row.saved_cache_usd + row.saved_local_usd + row.saved_prompt_cache_usd + row.saved_routing_usd,
         cache_status=row.cache_status,
         latency_ms=row.latency_ms,
         ttfb_ms=row.ttfb_ms,
@@ -338,7 +340,7 @@ def _ratio(part: float, whole: float) -> float:
 
 
 def _saved(m: Measures) -> float:
-    return m["saved_cache_usd"] + m["saved_local_usd"] + m["saved_prompt_cache_usd"]
+    return m["saved_cache_usd"] + m["saved_local_usd"] + m["saved_prompt_cache_usd"] + m["saved_routing_usd"]
 
 
 def _tokens(m: Measures) -> int:

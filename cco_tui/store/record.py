@@ -66,6 +66,8 @@ class RequestRecord:
     response_bytes: int = 0
     original_usage: Usage | None = None  # cache hits: the usage of the answer when it was first made
     original_model: str | None = None  # cache hits: the model that made it
+    route: str | None = None  # the route that chose the served model (name, else index in model-routing.json)
+    route_reason: str | None = None  # why that route: "pattern", "default", "fallback", or its `when`
 
     @property
     def usage(self) -> Usage:

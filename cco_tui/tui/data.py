@@ -13,12 +13,14 @@ from typing import Literal
 
 from cco_tui.store import queries
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
+from cco_tui.store.route_stats import RouteGroup, by_route
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.view_models import Card, Chart, CurrentView, MachineView
 
 CostRange = Literal["today", "30d"]
 RECENT_LIMIT = 50
 TOP_GROUPS = 8
+ROUTES_WINDOW_S = 7 * 86400  # routes are read from raw rows: a week keeps that read short
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class MachineQueries:
     by_project: list[Group]
     by_model: list[Group]
     projects: list[ProjectInfo] = field(default_factory=list)
+    by_route: list[RouteGroup] = field(default_factory=list)
 
 
 # --- time ---------------------------------------------------------------------------------------------
@@ -87,6 +90,7 @@ def query_machine(now: float) -> MachineQueries:
         by_project=queries.breakdown(everything, "project"),
         by_model=queries.breakdown(everything, "model"),
         projects=queries.projects(),
+        by_route=by_route(Filter(None, now - ROUTES_WINDOW_S, now)),
     )
 
 
@@ -163,10 +167,12 @@ def calls_card(title: str, t: Totals, session: Totals | None = None) -> Card:
 
 
 def savings_card(title: str, t: Totals, all_time: Totals | None = None) -> Card:
-    total, cache, local, prompt = fmt.usd_parts(
-        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
+    total, cache, local, prompt, routing = fmt.usd_parts(
+        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd, t.saved_routing_usd
     )
-    details = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
+    details: tuple[str, ...] = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
+    if t.saved_routing_usd:
+        details = (*details, f"routing {routing}")
     note = f"all time {fmt.usd(all_time.saved_usd)}" if all_time is not None else ""
     return Card(title, total, details, note)
 
@@ -259,6 +265,20 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         usage_chart=usage_chart(q.by_model, q.all_time.requests),
         projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
+        routes=tuple(route_row(group) for group in q.by_route),
+    )
+
+
+def route_row(g: RouteGroup) -> tuple[str, ...]:
+    """A dearer served model is a negative saving, shown with its sign."""
+    saved = fmt.usd(g.saved_routing_usd) if g.saved_routing_usd >= 0 else "-" + fmt.usd(-g.saved_routing_usd)
+    return (
+        g.route,
+        fmt.shorten(g.reason, 28),
+        fmt.shorten(g.served_models, 28),
+        f"{g.requests:,}",
+        fmt.usd(g.cost_usd),
+        saved,
     )
 
 

@@ -44,13 +44,14 @@ def cache_lines(stats: CacheStats) -> list[tuple[str, str]]:
 
 
 def route_rows(routes: Sequence[Route]) -> list[tuple[str, str, str, str]]:
-    """(pattern, provider, endpoint, what else applies) per route."""
-    return [(r.pattern, r.provider, r.endpoint, _route_details(r)) for r in routes]
+    """(pattern, provider, endpoint, what else applies) per route; a redirect has no provider of its own."""
+    return [(r.pattern, r.provider or "→ route", r.endpoint or "-", _route_details(r)) for r in routes]
 
 
 def _route_details(route: Route) -> str:
     fallbacks = f"fallbacks {', '.join(route.fallbacks)}" if route.fallbacks else "no fallbacks"
-    return f"model {route.model or '(same)'} · {fallbacks}"
+    when = f"{route.label}: when {route.when.reason} · " if route.when is not None else ""
+    return f"{when}model {route.model or '(same)'} · {fallbacks}"
 
 
 def pricing_rows(pricing: PricingTable, model: str | None) -> list[tuple[str, str, str, str, str]]:

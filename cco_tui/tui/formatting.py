@@ -1,4 +1,8 @@
-"""Short, fixed-width friendly renderings of money, token counts, durations and ratios for the dashboard."""
+"""Short, fixed-width friendly renderings of money, token counts, durations and ratios.
+
+The one formatter for totals: the dashboard's cards and tables, the Terminal tab and `cco stats` all use it, so
+"unpriced" and "tokens in" read the same everywhere. Pure Python (no UI imports): the CLI may import it.
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,41 @@ def cost(amount: float, unpriced: int) -> str:
     if amount == 0:
         return f"{unpriced:,} unpriced"
     return f"{usd(amount)} + {unpriced:,} unpriced"
+
+
+def cost_lines(label: str, amount: float, unpriced: int) -> tuple[str, ...]:
+    """`label $1.23`, with `  + 4 unpriced` on a line of its own: on a card 22 characters wide the one-line
+    form was cut to `session $0.3307 + 2 u…`."""
+    if not unpriced:
+        return (f"{label} {usd(amount)}",)
+    if amount == 0:
+        return (f"{label} {unpriced:,} unpriced",)
+    return (f"{label} {usd(amount)}", f"  + {unpriced:,} unpriced")
+
+
+def cost_per_call(per_call: float | None, cost_usd: float, unpriced: int) -> str:
+    """Average cost of a priced call. A model with unpriced calls whose only priced rows are free (errors,
+    cache hits) is unpriced, not `$0.00`."""
+    if per_call is None or (unpriced and cost_usd == 0):
+        return "unpriced"
+    return usd(per_call)
+
+
+NO_MODEL = "(no model)"
+
+
+def model_name(name: str) -> str:
+    """A request whose body named no model (malformed JSON) is recorded with an empty model: label it."""
+    return name if name.strip() else NO_MODEL
+
+
+def tokens_in(input_tokens: int, cache_write_tokens: int, cache_read_tokens: int) -> int:
+    """The one meaning of "tokens in": every prompt token the model read, whether uncached input, written to
+    the prompt cache or read from it (Anthropic's `input_tokens` alone leaves the cached ones out)."""
+    return input_tokens + cache_write_tokens + cache_read_tokens
+
+
+TOKENS_IN_NOTE = "in includes cache"
 
 
 def _decimals(amount: float) -> int:

@@ -21,8 +21,8 @@ def totals_lines(t: Totals) -> list[tuple[str, str]]:
         ("saved", f"{saved} (cache {cache}, local {local}, prompt cache {prompt})"),
         (
             "tokens",
-            f"in {t.input_tokens:,} · out {t.output_tokens:,} · cache write "
-            f"{t.cache_write_tokens:,} · cache read {t.cache_read_tokens:,}",
+            f"in {fmt.tokens_in(t.input_tokens, t.cache_write_tokens, t.cache_read_tokens):,} (cache write "
+            f"{t.cache_write_tokens:,}, cache read {t.cache_read_tokens:,}) · out {t.output_tokens:,}",
         ),
         ("cache hit rate", fmt.percent(t.cache_hit_rate) if t.cache_lookups else "cache not used"),
         (
@@ -57,7 +57,8 @@ def pricing_rows(pricing: PricingTable, model: str | None) -> list[tuple[str, st
     if model is None:
         return [_price_row(name, price.rates) for name, price in sorted(pricing.prices.items())]
     found = pricing.lookup(model)
-    return [] if found is None else [_price_row(f"{model} → {found.model}", found.rates)]
+    # The price's own name on a second line: on one line with the id asked for it took half the width.
+    return [] if found is None else [_price_row(f"{model}\n→ {found.model}", found.rates)]
 
 
 def _price_row(name: str, rates: Rates) -> tuple[str, str, str, str, str]:

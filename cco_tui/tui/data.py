@@ -279,7 +279,8 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
 
 def machine_cards(q: MachineQueries, now: float) -> tuple[Card, ...]:
     t, today = q.all_time, q.today
-    cost = Card("Cost, all projects", total_cost(t), (f"today {total_cost(today)}",), "all time")
+    today_lines = fmt.cost_lines("today", today.cost_usd, today.unpriced_requests)
+    cost = Card("Cost, all projects", total_cost(t), today_lines, "all time")
     return (
         cost,
         savings_card("Saved, all time", t),

@@ -78,6 +78,12 @@ async def test_cost_card_is_not_cut_at_80x24(make_app: AppFactory, burst_db: Pat
     assert "…" not in card, card
     assert "session $0.0112" in card and "all time $0.0112" in card, card
     assert card.count("+ 2 unpriced") == 3, card  # today (the value), session, all time
+    machine_app = make_app(burst_db, fake_cco.url, project="default")
+    async with machine_app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("2")
+        await settle(pilot)
+        machine = region(machine_app, "#machine-cost")
+    assert "…" not in machine and "today $0.0112" in machine and "  + 2 unpriced" in machine, machine
 
 
 async def test_tokens_in_means_the_same_on_the_card_and_in_recent_activity(

@@ -126,32 +126,11 @@ def _output(path: Path | None) -> Iterator[IO[bytes]]:
 def _stats_lines(
     t: queries.Totals, models: list[queries.Group], projects: list[queries.Group], f: queries.Filter
 ) -> list[str]:
+    """The totals as the Terminal tab's `stats` shows them (one formatter), then the per-model and per-project
+    tables."""
     scope = f"project {f.project}" if f.project else "all projects"
-    lines = [
-        f"cco stats — {scope}",
-        f"  requests      {t.requests:,}  (errors {t.errors:,}, unpriced {t.unpriced_requests:,})",
-        f"  cost          {fmt.cost(t.cost_usd, t.unpriced_requests)}",
-        f"  saved         {_saved(t)}",
-        f"  tokens        {_tokens(t)}",
-        f"  cache hits    {t.cache_hits:,} of {t.cache_lookups:,} lookups ({t.cache_hit_rate:.1%})",
-        f"  latency       avg {_ms(t.latency_avg_ms)}  p50 {_ms(t.latency_p50_ms)}  p95 {_ms(t.latency_p95_ms)}",
-    ]
-    return [*lines, *_group_table("model", models), *_group_table("project", projects)]
-
-
-def _saved(t: queries.Totals) -> str:
-    saved, cache, local, prompt = fmt.usd_parts(
-        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
-    )
-    return f"{saved}  (cache {cache}, local {local}, prompt caching {prompt})"
-
-
-def _tokens(t: queries.Totals) -> str:
-    tokens_in = fmt.tokens_in(t.input_tokens, t.cache_write_tokens, t.cache_read_tokens)
-    return (
-        f"in {tokens_in:,} (cache write {t.cache_write_tokens:,}, cache read {t.cache_read_tokens:,})"
-        f"  out {t.output_tokens:,}"
-    )
+    lines = [f"  {name:<15} {value}" for name, value in fmt.totals_lines(t)]
+    return [f"cco stats — {scope}", *lines, *_group_table("model", models), *_group_table("project", projects)]
 
 
 def _group_table(title: str, groups: list[queries.Group]) -> list[str]:
@@ -163,13 +142,9 @@ def _group_table(title: str, groups: list[queries.Group]) -> list[str]:
         key = fmt.model_name(g.key) if title == "model" else g.key
         rows.append(
             f"  {key[:32]:<32} {g.requests:>9,} {fmt.cost(g.cost_usd, g.unpriced_requests):>22}"
-            f" {fmt.usd(g.saved_usd):>10} {_ms(g.latency_p95_ms):>10}"
+            f" {fmt.usd(g.saved_usd):>10} {fmt.millis(g.latency_p95_ms):>10}"
         )
     return ["", *rows]
-
-
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from cco_tui.store.queries import Totals
+
 
 def usd(amount: float) -> str:
     """Dollars; under $1 with four decimals so sub-cent amounts still add up: $0.0042, $0.1234, $1.23, $1,234."""
@@ -157,3 +159,23 @@ def printable(text: str, *, lines: bool = False) -> str:
         char if char.isprintable() or (lines and char == "\n") else char.encode("unicode_escape").decode()
         for char in text
     )
+
+
+def totals_lines(t: Totals) -> list[tuple[str, str]]:
+    """Totals as (name, value) lines: the Terminal's `stats` and `cco stats` print these."""
+    saved, cache, local, prompt = usd_parts(t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd)
+    return [
+        ("requests", f"{t.requests:,} ({t.errors:,} errors, {percent(t.error_rate)})"),
+        ("cost", cost(t.cost_usd, t.unpriced_requests)),
+        ("saved", f"{saved} (cache {cache}, local {local}, prompt cache {prompt})"),
+        (
+            "tokens",
+            f"in {tokens_in(t.input_tokens, t.cache_write_tokens, t.cache_read_tokens):,} (cache write "
+            f"{t.cache_write_tokens:,}, cache read {t.cache_read_tokens:,}) · out {t.output_tokens:,}",
+        ),
+        ("cache hit rate", percent(t.cache_hit_rate) if t.cache_lookups else "cache not used"),
+        (
+            "latency",
+            f"avg {millis(t.latency_avg_ms)} · p50 {millis(t.latency_p50_ms)} · p95 {millis(t.latency_p95_ms)}",
+        ),
+    ]

@@ -210,7 +210,7 @@ async def do_stats(host: CommandHost, args: list[str]) -> None:
         await _known_project(host, scope)
     totals = await host.in_thread(lambda: data.load_totals(scope))
     title = "All projects" if scope is None else f"Project {scope}"
-    host.write(key_value_table(title, output.totals_lines(totals)))
+    host.write(key_value_table(title, formatting.totals_lines(totals)))
 
 
 async def _known_project(host: CommandHost, name: str) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat, encode_export, export_rows
 from cco_tui.store.queries import Filter
+from cco_tui.store.target import DbTarget, beside_database
 
 FORMATS: tuple[str, ...] = EXPORT_FORMATS
 
@@ -17,14 +18,14 @@ class ExportError(Exception):
     """The file could not be written; the message names the path and the reason."""
 
 
-def export_dir(db_path: Path) -> Path:
+def export_dir(db_path: DbTarget | Path) -> Path:
     """Where exports go when no path is given: an `exports` folder next to the database being shown (for the
-    default database, in the user data directory), never the working directory (usually the user's
-    repository) and never the user data directory when `--db` put the data elsewhere."""
-    return db_path.absolute().parent / "exports"
+    default database, and for a server database, in the user data directory), never the working directory
+    (usually the user's repository) and never the user data directory when `--db` put a file elsewhere."""
+    return beside_database(db_path).absolute().parent / "exports"
 
 
-def default_export_path(fmt: str, now: float, db_path: Path) -> Path:
+def default_export_path(fmt: str, now: float, db_path: DbTarget | Path) -> Path:
     stamp = datetime.fromtimestamp(now).strftime("%Y%m%d-%H%M%S")
     return export_dir(db_path) / f"cco-export-{stamp}.{fmt}"
 
@@ -34,7 +35,7 @@ def format_for(path: Path, fallback: ExportFormat = "csv") -> ExportFormat:
     return "json" if suffix == "json" else "csv" if suffix == "csv" else fallback
 
 
-def export_requests(path: Path, db_path: Path, fmt: ExportFormat | None = None) -> str:
+def export_requests(path: Path, db_path: DbTarget | Path, fmt: ExportFormat | None = None) -> str:
     """The one export flow (the e key, the palette and the Terminal's `export`). Blocking: run it in a thread.
     Returns what to tell the user, which names the file; raises ExportError."""
     path = path.expanduser().absolute()

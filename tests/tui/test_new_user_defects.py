@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from cco_tui.costs.usage import Usage
+from cco_tui.server.app import database_info
+from cco_tui.store.target import db_target
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import MESSAGE_HEADERS, AppFactory, settle
 from tests.tui.seed import HOUR, NOW, record, write_records
@@ -179,3 +181,13 @@ async def test_cost_per_call_of_an_unpriced_model_is_not_free(
         models = region(app, "#models-table")
     row = next(line for line in models.splitlines() if UNPRICED in line)
     assert "$0.00" not in row and row.split().count("unpriced") == 2, row  # $/call, and cost "2 unpriced"
+
+
+def test_the_server_names_its_database_for_viewers_without_secrets(real_cco: ThreadedServer, live_db: Path) -> None:
+    """What a viewer reads to open the serving cco's data: a file by path; a server database never with its
+    password (the viewer then keeps its own --db)."""
+    info = httpx.get(real_cco.url + "/api/info").json()
+    assert info["service"] == "cco"
+    assert info["database"] == {"kind": "sqlite", "path": str(live_db.absolute())}
+    masked = database_info(db_target("postgresql://cco:s3cret@db.internal:5432/cco"))
+    assert masked == {"kind": "postgresql", "display": "postgresql://cco:***@db.internal:5432/cco"}

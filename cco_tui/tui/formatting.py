@@ -7,8 +7,10 @@ The one formatter for totals: the dashboard's cards and tables, the Terminal tab
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from cco_tui.store.queries import Totals
+if TYPE_CHECKING:  # the type only: the formatter stays free of database imports (quick for the CLI)
+    from cco_tui.store.queries import Totals
 
 
 def usd(amount: float) -> str:

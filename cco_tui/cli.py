@@ -148,7 +148,21 @@ def run_report(argv: list[str]) -> int:
     parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
-    return int(args.func(args))
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    return code
+
+
+def quiet_broken_pipe() -> int:
+    """`cco stats | head -1`: the reader left, which is what the user asked for, not an error. Point stdout at
+    /dev/null so the interpreter's final flush does not raise (and print) the same error again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
 
 
 def run_routes(argv: list[str]) -> int:

@@ -17,6 +17,7 @@ from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
 from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
+from cco_tui.tui import formatting as fmt
 
 
 def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -> None:
@@ -145,36 +146,25 @@ def _output(path: Path | None) -> Iterator[IO[bytes]]:
 def _stats_lines(
     t: queries.Totals, models: list[queries.Group], projects: list[queries.Group], f: queries.Filter
 ) -> list[str]:
+    """The totals as the Terminal tab's `stats` shows them (one formatter), then the per-model and per-project
+    tables."""
     scope = f"project {f.project}" if f.project else "all projects"
-    lines = [
-        f"cco stats — {scope}",
-        f"  requests      {t.requests:,}  (errors {t.errors:,}, unpriced {t.unpriced_requests:,})",
-        f"  cost          ${t.cost_usd:,.4f}",
-        f"  saved         ${t.saved_usd:,.4f}  (cache ${t.saved_cache_usd:,.4f},"
-        f" local ${t.saved_local_usd:,.4f}, prompt caching ${t.saved_prompt_cache_usd:,.4f},"
-        f" routing ${t.saved_routing_usd:,.4f})",
-        f"  tokens        in {t.input_tokens:,}  out {t.output_tokens:,}"
-        f"  cache write {t.cache_write_tokens:,}  cache read {t.cache_read_tokens:,}",
-        f"  cache hits    {t.cache_hits:,} of {t.cache_lookups:,} lookups ({t.cache_hit_rate:.1%})",
-        f"  latency       avg {_ms(t.latency_avg_ms)}  p50 {_ms(t.latency_p50_ms)}  p95 {_ms(t.latency_p95_ms)}",
-    ]
-    return [*lines, *_group_table("model", models), *_group_table("project", projects)]
+    lines = [f"  {name:<15} {value}" for name, value in fmt.totals_lines(t)]
+    return [f"cco stats — {scope}", *lines, *_group_table("model", models), *_group_table("project", projects)]
 
 
 def _group_table(title: str, groups: list[queries.Group]) -> list[str]:
+    """Costs through the shared formatter: an unpriced model reads `3 unpriced`, never `0.0000`."""
     if not groups:
         return []
-    rows = [f"  {'by ' + title:<32} {'requests':>9} {'cost $':>12} {'saved $':>12} {'p95':>10}"]
+    rows = [f"  {'by ' + title:<32} {'requests':>9} {'cost':>22} {'saved':>10} {'p95':>10}"]
     for g in groups:
+        key = fmt.model_name(g.key) if title == "model" else g.key
         rows.append(
-            f"  {g.key[:32]:<32} {g.requests:>9,} {g.cost_usd:>12,.4f} {g.saved_usd:>12,.4f}"
-            f" {_ms(g.latency_p95_ms):>10}"
+            f"  {key[:32]:<32} {g.requests:>9,} {fmt.cost(g.cost_usd, g.unpriced_requests):>22}"
+            f" {fmt.usd(g.saved_usd):>10} {fmt.millis(g.latency_p95_ms):>10}"
         )
     return ["", *rows]
-
-
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from peewee import fn
+
 from cco_tui.store.aggregate import HOURLY_LEVELS, Filter, Histogram, histograms, sums
 from cco_tui.store.db import database
 from cco_tui.store.latency import percentile
@@ -38,6 +40,7 @@ BucketSize = Literal["hour", "day"]
 Dimension = Literal["model", "project", "provider"]
 DIMENSIONS: tuple[Dimension, ...] = ("model", "project", "provider")
 BUCKET_SIZES: tuple[BucketSize, ...] = ("hour", "day")
+MIN_PROJECTION_HISTORY_S = 30 * 60  # the day is projected only from a rate seen over at least this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,9 +151,10 @@ class BurnRate:
     tokens_per_hour: int
     requests_per_hour: int
     cost_today_usd: float  # since local midnight
-    projected_today_usd: float  # today so far + the hourly rate until midnight
+    projected_today_usd: float | None  # today so far + the hourly rate until midnight; None: too little history
     day_start: float
     day_end: float
+    history_s: float  # how much of the last hour the rate rests on: since its first request (0: none)
 
 
 def totals(f: Filter | None = None) -> Totals:
@@ -207,8 +211,12 @@ def burn_rate(project: str | None = None, now: float | None = None) -> BurnRate:
     with database.connection_context():
         hour = sums(Filter(project, now - 3600, now)).get(None, empty_measures())
         today = sums(Filter(project, day_start, now)).get(None, empty_measures())
+        first = _first_request(project, now - 3600, now)
     rate = hour["cost_usd"]
-    projected = today["cost_usd"] + rate * max(day_end - now, 0) / 3600
+    history = 0.0 if first is None else now - first
+    # One burst is not a rate: $0.33 spent a minute ago projected "today ≈ $7.30".
+    enough = history >= MIN_PROJECTION_HISTORY_S
+    projected = today["cost_usd"] + rate * max(day_end - now, 0) / 3600 if enough else None
     return BurnRate(
         project=project,
         now=now,
@@ -219,7 +227,17 @@ def burn_rate(project: str | None = None, now: float | None = None) -> BurnRate:
         projected_today_usd=projected,
         day_start=day_start,
         day_end=day_end,
+        history_s=history,
     )
+
+
+def _first_request(project: str | None, since: float, until: float) -> float | None:
+    r = RequestRow
+    query = r.select(fn.MIN(r.ts)).where(r.ts >= since, r.ts <= until)
+    if project is not None:
+        query = query.where(r.project == project)
+    first = query.scalar()
+    return None if first is None else float(first)
 
 
 def _totals(m: Measures, histogram: Histogram) -> Totals:

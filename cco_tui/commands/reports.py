@@ -127,6 +127,9 @@ def _route_table(groups: list[route_stats.RouteGroup] | None) -> list[str]:
 def run_export(args: argparse.Namespace) -> int:
     if _open(args) is None:
         return 1
+    if args.out is not None and not args.out.parent.is_dir():
+        print(f"cco: --out: {args.out.parent} is not a directory", file=sys.stderr)
+        return 2
     with _output(args.out) as out:
         for chunk in encode_export(export_rows(_filter(args)), args.format):
             out.write(chunk)

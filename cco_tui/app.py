@@ -33,7 +33,7 @@ from cco_tui.store.connect import open_database
 from cco_tui.tui import data
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.context import AppContext
-from cco_tui.tui.exporting import ExportError, default_export_path, format_for, write_export
+from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
 from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
 from cco_tui.tui.view_models import CurrentView, MachineView
 
@@ -287,18 +287,26 @@ class CcoApp(App[None]):
         self.run_worker(self._clear_cache(), group="cache", exclusive=True, exit_on_error=False)
 
     async def _clear_cache(self) -> None:
-        if not await self.ask("Clear the response cache? Cached answers will be fetched again."):
-            return
         try:
-            cleared = await self.proxy.cache_clear()
+            cleared, message = await self.clear_cache()
         except ProxyUnreachable as exc:
             self.tell(str(exc), "Cache not cleared", "error")
             return
-        self.tell(f"{cleared} entries removed.", "Cache cleared")
+        if cleared:
+            self.tell(message, "Cache cleared")
+
+    async def clear_cache(self) -> tuple[bool, str]:
+        """The one clear-cache flow (the c key, the palette and the Terminal's `cache clear`): ask, clear, and
+        refresh the header's "N cached" at once rather than at the next timer tick. Call from a worker;
+        raises ProxyUnreachable."""
+        if not await self.ask("Clear the response cache? Cached answers will be fetched again."):
+            return False, "Cache left as it was."
+        cleared = await self.proxy.cache_clear()
         self.poll_server()
+        return True, f"Cache cleared: {cleared:,} entries removed."
 
     def action_export(self) -> None:
-        default = default_export_path("csv", self.now())
+        default = default_export_path("csv", self.now(), self.context.db_path)
         self.push_screen(ExportScreen(default), callback=self._export_chosen)
 
     def _export_chosen(self, path: Path | None) -> None:
@@ -307,14 +315,12 @@ class CcoApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export")
     def export_to(self, path: Path) -> None:
-        self._ensure_database()
-        path = path.absolute()
         try:
-            written = write_export(path, format_for(path))
+            message = self._with_database(lambda: export_requests(path, self.context.db_path))
         except ExportError as exc:
             self.call_from_thread(self.tell, str(exc), "Not exported", "error")
             return
-        self.call_from_thread(self.tell, f"{written} requests → {path}", "Exported")
+        self.call_from_thread(self.tell, message, "Exported")
 
     def tell(self, message: str, title: str, severity: SeverityLevel = "information") -> None:
         """A notification shown as plain text: messages carry paths and names, which are neither markup

@@ -132,10 +132,12 @@ def add_tls_arguments(parser: argparse.ArgumentParser) -> None:
 REPORT_COMMANDS = ("stats", "export")
 PRICING_COMMANDS = ("pricing", "reprice")
 CLAUDE_CODE_COMMANDS = ("setup", "doctor", "sessions")
+ROUTES_COMMANDS = ("routes",)
 EPILOG = (
     "reports: `cco stats --help`, `cco export --help`, `cco sessions --help`; prices: `cco pricing check`,"
     " `cco reprice --help` (they read the database; no server needed). Claude Code: `cco setup claude`,"
-    " `cco doctor`, `cco statusline` (for its statusLine setting); access tokens: `cco keys --help`"
+    " `cco doctor`, `cco statusline` (for its statusLine setting); routing presets: `cco routes preset ccr`;"
+    " access tokens: `cco keys --help`"
 )
 
 
@@ -152,6 +154,32 @@ def run_report(argv: list[str]) -> int:
 
     parser = OneLineParser(prog="cco")
     add_report_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return quiet_broken_pipe()
+    return code
+
+
+def quiet_broken_pipe() -> int:
+    """`cco stats | head -1`: the reader left, which is what the user asked for, not an error. Point stdout at
+    /dev/null so the interpreter's final flush does not raise (and print) the same error again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return 0
+
+
+def run_routes(argv: list[str]) -> int:
+    """`cco routes preset …`: imported only when asked for."""
+    import argparse
+
+    from cco_tui.commands.routes import add_routes_commands
+
+    parser = argparse.ArgumentParser(prog="cco")
+    add_routes_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 
@@ -228,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_keys(argv)
     if argv and argv[0] in CLAUDE_CODE_COMMANDS:
         return run_claude_code_command(argv)
+    if argv and argv[0] in ROUTES_COMMANDS:
+        return run_routes(argv)
     args = build_parser().parse_args(argv)
     try:
         from cco_tui.config.settings import load_config

@@ -13,7 +13,7 @@ import os
 import signal
 import socket
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
@@ -186,12 +186,36 @@ def client_verify(options: RunOptions) -> ssl.SSLContext | bool:
 
 async def is_cco_serving(options: RunOptions) -> bool:
     """Another cco on the port means we can open the dashboard in viewer mode instead of failing."""
+    return await _cco_answer(options, "/health") is not None
+
+
+async def served_database(options: RunOptions) -> DbTarget | None:
+    """The SQLite file the cco serving the port records into. None from a cco too old to say, or one on a
+    server database: /api/info masks its password, so the viewer keeps its own --db (the same URL)."""
+    answer = await _cco_answer(options, "/api/info")
+    database = answer.get("database") if answer else None
+    path = database.get("path") if isinstance(database, dict) else None
+    return db_target(Path(path)) if isinstance(path, str) and path else None
+
+
+async def _cco_answer(options: RunOptions, path: str) -> dict[str, object] | None:
     try:
         async with httpx.AsyncClient(timeout=2, verify=client_verify(options)) as client:
-            response = await client.get(base_url(options) + "/health")
-        return response.status_code == 200 and response.json().get("service") == "cco"
+            response = await client.get(base_url(options) + path)
+        answer = response.json()
     except (httpx.HTTPError, ValueError):
-        return False
+        return None
+    is_cco = response.status_code == 200 and isinstance(answer, dict) and answer.get("service") == "cco"
+    return answer if is_cco else None
+
+
+async def viewer_options(options: RunOptions) -> RunOptions:
+    """A viewer shows the serving cco's data: its database, not the one this process would have opened."""
+    served = await served_database(options)
+    if served is None or served == options.db_path:
+        return options
+    log.info("viewer mode: showing %s, the database of the cco serving port %d", served, options.port)
+    return replace(options, db_path=served)
 
 
 def web_dashboard(config: Config, options: RunOptions) -> contextlib.AbstractAsyncContextManager[object]:
@@ -217,20 +241,23 @@ async def launch_headless(config: Config, options: RunOptions) -> int:
 
 
 async def launch(config: Config, options: RunOptions, headless: bool) -> int:
-    # Migrate once, before the writer thread and the dashboard both open the file and race to do it.
-    await asyncio.to_thread(open_database, options.db_path)
-    if options.viewer:
+    if options.viewer:  # a browser tab's dashboard: the serving cco passed its own database
+        await asyncio.to_thread(open_database, options.db_path)
         assert options.log_file is not None
         setup_tui_logging(options.log_level, options.log_file)
         return await run_tui(config, options, None, viewer=True)
     if headless:
+        await asyncio.to_thread(open_database, options.db_path)
         return await launch_headless(config, options)
     try:
         sock: socket.socket | None = bind_socket(options.host, options.port)
     except PortInUse:
         if not await is_cco_serving(options):
             raise
-        sock = None  # viewer mode: the other cco serves, we show the shared database
+        sock = None  # viewer mode: the other cco serves, we show its database
+        options = await viewer_options(options)
+    # Migrate once, before the writer thread and the dashboard both open the file and race to do it.
+    await asyncio.to_thread(open_database, options.db_path)
     assert options.log_file is not None
     setup_tui_logging(options.log_level, options.log_file)
     async with web_dashboard(config, options):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import socket
 import subprocess
@@ -310,3 +311,56 @@ def test_stats_and_export_through_the_cco_command(tmp_path: Path, fake_upstream)
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert len(rows) == 3
     assert {row["project"] for row in rows} == {"reports"}
+
+
+def seeded_reports_db(tmp_path: Path) -> Path:
+    """A priced model, an unpriced one (with a free error row, which made `$/call` read `$0.00`), and a
+    request whose body named no model, written through the real writer."""
+    from tests.tui.seed import NOW, history, record, write_records
+
+    db = tmp_path / "reports.db"
+    rows = [*history()[:400], record(NOW - 60, model="mystery-model"), record(NOW - 50, model="mystery-model")]
+    rows += [record(NOW - 40, model="mystery-model", status=529), record(NOW - 30, model="", status=400)]
+    write_records(db, rows)
+    return db
+
+
+def test_stats_never_prints_an_unpriced_model_as_free(tmp_path: Path) -> None:
+    result = cco("stats", "--db", str(seeded_reports_db(tmp_path)))
+    assert result.returncode == 0, result.stderr
+    mystery = next(line for line in result.stdout.splitlines() if "mystery-model" in line)
+    cost = mystery.split()[2:4]  # the cost column, after name and requests ("$0.00" further on is its savings)
+    assert cost == ["2", "unpriced"] and "0.0000" not in mystery, mystery
+    cost_line = next(line for line in result.stdout.splitlines() if line.strip().startswith("cost"))
+    assert cost_line.rstrip().endswith("+ 2 unpriced"), result.stdout  # the totals, as the Terminal tab says it
+    nameless = [line for line in result.stdout.splitlines() if line.startswith("  (no model)")]
+    assert len(nameless) == 1, result.stdout
+
+
+@pytest.mark.parametrize("command", ["stats", "export"])
+def test_reports_into_a_closed_pipe_exit_quietly(tmp_path: Path, command: str) -> None:
+    """`cco stats | head -1`: the reader is gone before cco writes; no BrokenPipeError traceback, exit 0."""
+    db = seeded_reports_db(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cco_tui", command, "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=REPO,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # like `head -1` after its line, but before anything was written: always hits
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    assert process.wait(timeout=30) == 0, stderr
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("command", ["stats", "export"])
+def test_reports_piped_into_head(tmp_path: Path, command: str) -> None:
+    db = seeded_reports_db(tmp_path)
+    script = f"{shlex.quote(sys.executable)} -m cco_tui {command} --db {shlex.quote(str(db))} | head -1; "
+    script += 'exit "${PIPESTATUS[0]}"'
+    result = subprocess.run(["bash", "-c", script], capture_output=True, text=True, cwd=REPO, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr
+    assert len(result.stdout.splitlines()) == 1

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_address(setup)
     setup.add_argument("--project", type=Path, metavar="DIR", help="DIR/.claude/settings.json, not ~/.claude's")
     setup.add_argument("--undo", action="store_true", help="take cco out of the settings again")
+    setup.add_argument("--https", action="store_true", help="cco serves TLS (--tls-cert): write an https:// address")
+    setup.add_argument("--db", help="the database cco records into, when not the default (for the status line)")
     setup.set_defaults(func=run_setup)
     check = commands.add_parser("doctor", help="check Claude Code → cco → provider, and say what to fix")
     add_address(check, default=None)
@@ -74,7 +76,14 @@ def run_setup(args: argparse.Namespace) -> int:
     if args.undo:
         print(claude_settings.undo(path))
         return 0
-    wanted = claude_settings.Wanted(claude_settings.base_url(args.host, args.port), claude_settings.statusline_entry())
+    if "://" in args.host or "/" in args.host:
+        print(
+            f"cco: --host: give a host name or address, not {args.host!r} (use --https for an HTTPS cco)",
+            file=sys.stderr,
+        )
+        return 2
+    address = claude_settings.base_url(args.host, args.port, args.https)
+    wanted = claude_settings.Wanted(address, claude_settings.statusline_entry(db=args.db))
     print(claude_settings.setup(path, wanted))
     print("check the whole chain with: cco doctor")
     return 0

@@ -44,9 +44,9 @@ def settings_path(project: Path | None) -> Path:
     return project.expanduser().absolute() / ".claude" / "settings.json" if project else user_settings_path()
 
 
-def base_url(host: str, port: int) -> str:
+def base_url(host: str, port: int, https: bool = False) -> str:
     shown = f"[{host}]" if ":" in host and not host.startswith("[") else host  # IPv6 literal
-    return f"http://{shown}:{port}"
+    return f"{'https' if https else 'http'}://{shown}:{port}"
 
 
 def cco_executable() -> str:
@@ -60,10 +60,12 @@ def cco_executable() -> str:
     return f"{shlex.quote(sys.executable)} -m cco_tui"  # a checkout without the console script
 
 
-def statusline_entry(executable: str | None = None) -> dict[str, str]:
+def statusline_entry(executable: str | None = None, db: str | None = None) -> dict[str, str]:
+    """The statusLine command; with the database cco serves from when it is not the default one."""
     program = executable or cco_executable()
     quoted = program if " -m " in program else shlex.quote(program)
-    return {"type": "command", "command": f"{quoted} statusline"}
+    database = f" --db {shlex.quote(db)}" if db else ""
+    return {"type": "command", "command": f"{quoted} statusline{database}"}
 
 
 def encode(settings: Settings) -> bytes:

@@ -12,13 +12,15 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from peewee import DatabaseProxy
+
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.settings import PRICING_FILE, Config, load_config
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.source import LivePricing, cached_source_path
-from cco_tui.store.connect import open_database
+from cco_tui.store.connect import StoreUnavailable, open_database
 from cco_tui.store.reprice import UnpricedModel, reprice, unpriced_models
-from cco_tui.store.target import DbTarget, beside_database, db_target, default_db_target
+from cco_tui.store.target import DbTarget, DbUrlError, beside_database, db_target, default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
 
@@ -40,7 +42,7 @@ def add_pricing_commands(subparsers: argparse._SubParsersAction[argparse.Argumen
 
 
 def _add_db_and_config(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, help="database file (default: $CCO_DB or the user data directory)")
+    parser.add_argument("--db", help="database file or URL (default: $CCO_DB or the user data directory)")
     parser.add_argument("--config", metavar="DIR", help="config directory (default: $CCO_CONFIG_DIR or the user's)")
 
 
@@ -56,7 +58,9 @@ def run_check(args: argparse.Namespace) -> int:
     if isinstance(prepared, int):
         return prepared
     config, pricing, db_path = prepared
-    db = open_database(db_path)
+    db = _open(db_path)
+    if db is None:
+        return 1
     with db.connection_context():
         found = unpriced_models(db)
     if not found:
@@ -80,13 +84,23 @@ def run_reprice(args: argparse.Namespace) -> int:
     if isinstance(prepared, int):
         return prepared
     _, pricing, db_path = prepared
-    db = open_database(db_path)
+    db = _open(db_path)
+    if db is None:
+        return 1
     with db.connection_context():
         done = reprice(db, pricing, args.since)
     print(f"repriced {done.rows} request{'s' * (done.rows != 1)} in {db_path}: ${done.cost_usd:.4f}")
     for model, rows in sorted(done.still_unpriced.items()):
         print(f"  still unpriced: {model} ({rows} request{'s' * (rows != 1)}): see `cco pricing check`")
     return 0
+
+
+def _open(target: DbTarget) -> DatabaseProxy | None:
+    try:
+        return open_database(target)
+    except StoreUnavailable as error:
+        print(f"cco: {error}", file=sys.stderr)
+        return None
 
 
 def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget] | int:
@@ -96,7 +110,11 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget] 
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
-    db_path = db_target(args.db) if args.db else default_db_target()
+    try:
+        db_path = db_target(args.db) if args.db else default_db_target()
+    except DbUrlError as error:
+        print(f"cco: --db: {error}", file=sys.stderr)
+        return EXIT_CONFIG
     if db_path.path is not None and not db_path.path.exists():
         print(f"cco: no analytics database at {db_path} (no requests recorded yet?)", file=sys.stderr)
         return 1

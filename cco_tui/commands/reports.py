@@ -11,12 +11,13 @@ from typing import IO, NoReturn
 
 import orjson
 
-from cco_tui.store import queries
+from cco_tui.store import queries, route_stats
 from cco_tui.store.connect import StoreUnavailable, open_database
 from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
 from cco_tui.store.target import DbTarget, DbUrlError, db_target, default_db_target
 from cco_tui.store.timespec import HELP as TIME_HELP
 from cco_tui.store.timespec import parse_time
+from cco_tui.tui import formatting as fmt
 
 
 def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -> None:
@@ -25,6 +26,9 @@ def add_report_commands(subparsers: argparse._SubParsersAction[OneLineParser]) -
     stats.add_argument("--session", metavar="ID", help="one Claude Code session (x-claude-code-session-id)")
     _add_range_and_db(stats)
     stats.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    stats.add_argument(
+        "--by", choices=("route",), help="also a table by route: requests, served models, cost, routing savings"
+    )
     stats.set_defaults(func=run_stats)
 
     export = subparsers.add_parser("export", help="every recorded request as CSV or JSON")
@@ -95,17 +99,37 @@ def run_stats(args: argparse.Namespace) -> int:
         queries.breakdown(f, "model"),
         queries.breakdown(f, "project"),
     )
+    by_route = route_stats.by_route(f) if args.by == "route" else None
     if args.json:
         report = {"totals": totals, "by_model": by_model, "by_project": by_project}
+        if by_route is not None:
+            report["by_route"] = by_route
         sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     else:
-        print("\n".join(_stats_lines(totals, by_model, by_project, f)))
+        print("\n".join([*_stats_lines(totals, by_model, by_project, f), *_route_table(by_route)]))
     return 0
+
+
+def _route_table(groups: list[route_stats.RouteGroup] | None) -> list[str]:
+    if groups is None:
+        return []
+    if not groups:
+        return ["", "  by route: no requests in this range"]
+    rows = [f"  {'by route':<12} {'served':<28} {'requests':>9} {'cost $':>12} {'routing saved $':>16}  reason"]
+    for g in groups:
+        rows.append(
+            f"  {g.route[:12]:<12} {g.served_models[:28]:<28} {g.requests:>9,} {g.cost_usd:>12,.4f}"
+            f" {g.saved_routing_usd:>16,.4f}  {g.reason}"
+        )
+    return ["", *rows]
 
 
 def run_export(args: argparse.Namespace) -> int:
     if _open(args) is None:
         return 1
+    if args.out is not None and not args.out.parent.is_dir():
+        print(f"cco: --out: {args.out.parent} is not a directory", file=sys.stderr)
+        return 2
     with _output(args.out) as out:
         for chunk in encode_export(export_rows(_filter(args)), args.format):
             out.write(chunk)
@@ -125,35 +149,25 @@ def _output(path: Path | None) -> Iterator[IO[bytes]]:
 def _stats_lines(
     t: queries.Totals, models: list[queries.Group], projects: list[queries.Group], f: queries.Filter
 ) -> list[str]:
+    """The totals as the Terminal tab's `stats` shows them (one formatter), then the per-model and per-project
+    tables."""
     scope = f"project {f.project}" if f.project else "all projects"
-    lines = [
-        f"cco stats — {scope}",
-        f"  requests      {t.requests:,}  (errors {t.errors:,}, unpriced {t.unpriced_requests:,})",
-        f"  cost          ${t.cost_usd:,.4f}",
-        f"  saved         ${t.saved_usd:,.4f}  (cache ${t.saved_cache_usd:,.4f},"
-        f" local ${t.saved_local_usd:,.4f}, prompt caching ${t.saved_prompt_cache_usd:,.4f})",
-        f"  tokens        in {t.input_tokens:,}  out {t.output_tokens:,}"
-        f"  cache write {t.cache_write_tokens:,}  cache read {t.cache_read_tokens:,}",
-        f"  cache hits    {t.cache_hits:,} of {t.cache_lookups:,} lookups ({t.cache_hit_rate:.1%})",
-        f"  latency       avg {_ms(t.latency_avg_ms)}  p50 {_ms(t.latency_p50_ms)}  p95 {_ms(t.latency_p95_ms)}",
-    ]
-    return [*lines, *_group_table("model", models), *_group_table("project", projects)]
+    lines = [f"  {name:<15} {value}" for name, value in fmt.totals_lines(t)]
+    return [f"cco stats — {scope}", *lines, *_group_table("model", models), *_group_table("project", projects)]
 
 
 def _group_table(title: str, groups: list[queries.Group]) -> list[str]:
+    """Costs through the shared formatter: an unpriced model reads `3 unpriced`, never `0.0000`."""
     if not groups:
         return []
-    rows = [f"  {'by ' + title:<32} {'requests':>9} {'cost $':>12} {'saved $':>12} {'p95':>10}"]
+    rows = [f"  {'by ' + title:<32} {'requests':>9} {'cost':>22} {'saved':>10} {'p95':>10}"]
     for g in groups:
+        key = fmt.model_name(g.key) if title == "model" else g.key
         rows.append(
-            f"  {g.key[:32]:<32} {g.requests:>9,} {g.cost_usd:>12,.4f} {g.saved_usd:>12,.4f}"
-            f" {_ms(g.latency_p95_ms):>10}"
+            f"  {key[:32]:<32} {g.requests:>9,} {fmt.cost(g.cost_usd, g.unpriced_requests):>22}"
+            f" {fmt.usd(g.saved_usd):>10} {fmt.millis(g.latency_p95_ms):>10}"
         )
     return ["", *rows]
-
-
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -2,6 +2,11 @@
 
 A pattern starting with `^` is a regular expression; anything else is a glob (`gpt-*`) whose `*`s become
 capture groups, so a route's `model` template can reuse them (`"model": "\\1"` strips `ollama/`).
+
+A route with a `when` (config/conditions.py) only serves requests whose facts fit it; its `model` names the
+target. With a `provider` it serves the target itself; without one it is a redirect: the target is served by
+whichever unconditional route matches it (`"model": "ollama/qwen3-coder"` goes to the `ollama/*` route).
+Fallback models are resolved by name on the unconditional routes, so a fallback never re-enters a condition.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from cco_tui.config.conditions import RequestFacts, When, parse_when
 from cco_tui.config.errors import ConfigError
 
 TokenField = Literal["max_tokens", "max_completion_tokens"]
@@ -34,6 +40,17 @@ class Route:
     api: str  # "anthropic" (pass-through) or "openai" (translate to Chat Completions)
     max_tokens: int | None = None  # cap on max_tokens sent to a translated upstream (gpt-4o allows 16384)
     token_field: TokenField = "max_tokens"  # or "max_completion_tokens" (newer OpenAI models require it)
+    name: str | None = None
+    when: When | None = None
+
+    @property
+    def label(self) -> str:
+        """How records and x-cco-route name the route: its name, else its index in the file."""
+        return self.name or str(self.index)
+
+    @property
+    def redirect(self) -> bool:
+        return self.when is not None and not self.provider
 
     def matches(self, model: str) -> re.Match[str] | None:
         return self.regex.search(model)
@@ -42,6 +59,8 @@ class Route:
         match = self.matches(model)
         if self.model is None or match is None:
             return model
+        if "\\" not in self.model:
+            return self.model  # a plain name: expand() would parse the template on every request
         return match.expand(self.model)
 
 
@@ -49,9 +68,12 @@ class Route:
 class Resolved:
     """A requested model bound to the route that serves it."""
 
-    requested_model: str
+    requested_model: str  # the model this attempt stands for (a conditional route's target, a fallback's name)
     route: Route
     upstream_model: str
+    label: str = ""  # the route that chose this attempt (name or index)
+    reason: str = ""  # why: "pattern", "default", "fallback", or the conditions that held
+    fallbacks: tuple[str, ...] = ()
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
@@ -61,27 +83,51 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
     return re.compile("^" + "(.*)".join(parts) + "$")
 
 
-def resolve(routes: tuple[Route, ...], model: str) -> Resolved:
-    """First matching route; a model no route matches goes to the first anthropic route."""
-    route = next((r for r in routes if r.matches(model)), None) or default_route(routes)
-    return Resolved(model, route, route.upstream_model(model))
+def resolve(routes: tuple[Route, ...], model: str, facts: RequestFacts | None = None) -> Resolved:
+    """First route whose pattern (and `when`, given the request's facts) matches; a model no route matches goes
+    to the first unconditional anthropic route. Without facts, conditional routes are skipped."""
+    for route in routes:
+        if not route.matches(model):
+            continue
+        if route.when is None:
+            return bound(route, model, "pattern")
+        if facts is not None and route.when.holds(facts):
+            return conditional(routes, route, model)
+    return bound(default_route(routes), model, "default")
+
+
+def bound(route: Route, model: str, reason: str) -> Resolved:
+    return Resolved(model, route, route.upstream_model(model), route.label, reason, route.fallbacks)
+
+
+def conditional(routes: tuple[Route, ...], route: Route, model: str) -> Resolved:
+    target = route.upstream_model(model)
+    reason = f"when {route.when.reason}" if route.when else "when"
+    if not route.redirect:
+        return Resolved(target, route, target, route.label, reason, route.fallbacks)
+    served = resolve(routes, target)
+    return Resolved(
+        target, served.route, served.upstream_model, route.label, reason, route.fallbacks or served.fallbacks
+    )
 
 
 def default_route(routes: tuple[Route, ...]) -> Route:
-    return next((r for r in routes if r.provider == "anthropic"), routes[0])
+    plain = [r for r in routes if r.when is None]
+    return next((r for r in plain if r.provider == "anthropic"), plain[0])
 
 
-def attempt_chain(routes: tuple[Route, ...], model: str) -> list[Resolved]:
-    """The requested model, then each fallback (and theirs) in order, each model once."""
-    chain: list[Resolved] = []
-    pending = [model]
+def attempt_chain(routes: tuple[Route, ...], model: str, facts: RequestFacts | None = None) -> list[Resolved]:
+    """The chosen route's model, then each fallback (and theirs) in order, each model once."""
+    first = resolve(routes, model, facts)
+    chain: list[Resolved] = [first]
+    pending = list(first.fallbacks)
     while pending:
         name = pending.pop(0)
         if any(item.requested_model == name for item in chain):
             continue
         resolved = resolve(routes, name)
-        chain.append(resolved)
-        pending.extend(resolved.route.fallbacks)
+        chain.append(Resolved(name, resolved.route, resolved.upstream_model, resolved.label, "fallback"))
+        pending.extend(resolved.fallbacks)
     return chain
 
 
@@ -92,6 +138,8 @@ def parse_routes(data: Any, file: str) -> tuple[Route, ...]:
     if not isinstance(data, dict) or not isinstance(data.get("routes"), list) or not data["routes"]:
         raise ConfigError(file, "routes", "must be a non-empty list of route objects")
     routes = tuple(_parse_route(item, index, file) for index, item in enumerate(data["routes"]))
+    if all(route.when is not None for route in routes):
+        raise ConfigError(file, "routes", "needs at least one route without `when` (to serve what no condition fits)")
     _check_fallback_loops(routes, file)
     return routes
 
@@ -109,6 +157,8 @@ ROUTE_KEYS = (
     "api",
     "max_tokens",
     "token_field",
+    "name",
+    "when",
 )
 
 
@@ -120,6 +170,9 @@ def _parse_route(item: Any, index: int, file: str) -> Route:
     if unknown:
         raise ConfigError(file, f"{key}.{unknown[0]}", f"unknown key (known: {', '.join(ROUTE_KEYS)})")
     _check_template(item, key, file)
+    when = parse_when(item.get("when"), f"{key}.when", file)
+    if when is not None and "provider" not in item:
+        return _redirect(item, index, key, file, when)
     provider = _provider(item, key, file)
     return Route(
         index=index,
@@ -136,6 +189,34 @@ def _parse_route(item: Any, index: int, file: str) -> Route:
         api=_api(item, provider, key, file),
         max_tokens=_optional_positive(item, "max_tokens", key, file),
         token_field=_token_field(item, key, file),
+        name=_optional_string(item, "name", key, file),
+        when=when,
+    )
+
+
+REDIRECT_KEYS = ("pattern", "model", "fallbacks", "name", "when")
+
+
+def _redirect(item: dict[str, Any], index: int, key: str, file: str, when: When) -> Route:
+    """A conditional route without a provider: only names a target model and (optionally) its fallbacks."""
+    extra = sorted(name for name in item if name not in REDIRECT_KEYS and not str(name).startswith("_"))
+    if extra:
+        raise ConfigError(file, f"{key}.{extra[0]}", "only applies with a provider (this route redirects to `model`)")
+    return Route(
+        index=index,
+        pattern=_string(item, "pattern", key, file),
+        regex=_regex(item, key, file),
+        provider="",
+        endpoint="",
+        timeout_ms=0,
+        api_key_env=None,
+        model=_string(item, "model", key, file),
+        fallbacks=_fallbacks(item, key, file),
+        fallback_on=(),
+        cache=True,
+        api="anthropic",
+        name=_optional_string(item, "name", key, file),
+        when=when,
     )
 
 
@@ -239,12 +320,12 @@ def _check_fallback_loops(routes: tuple[Route, ...], file: str) -> None:
     """Refuse chains that come back round (A falls back to B, B to A). At run time each model is tried once
     anyway, so this guards against a misconfiguration, not an endless loop."""
     for route in routes:
-        for fallback in route.fallbacks:
+        for fallback in route.fallbacks if route.when is None else ():
             _walk_fallbacks(routes, fallback, (fallback,), route, file)
 
 
 def _walk_fallbacks(routes: tuple[Route, ...], model: str, seen: tuple[str, ...], origin: Route, file: str) -> None:
-    for nxt in resolve(routes, model).route.fallbacks:
+    for nxt in resolve(routes, model).fallbacks:
         if nxt == model:
             continue  # a catch-all route listing its own model: "no further fallback", not a loop
         if nxt in seen:

@@ -6,13 +6,14 @@ import time
 from collections.abc import AsyncIterator
 
 from cco_tui.cache.entry import CacheEntry, replay
+from cco_tui.config.routes import Resolved
 from cco_tui.governance.governor import Ticket
 from cco_tui.pipeline import govern
 from cco_tui.pipeline.cache import NO_FLIGHT, CachePlan, Lead, lookup, plan_for
 from cco_tui.pipeline.forward import Forwarded, forward
 from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
 from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
-from cco_tui.pipeline.route import chain_for
+from cco_tui.pipeline.route import Facts, chain_for
 from cco_tui.pipeline.shared import Shared
 from cco_tui.store.access_keys import AccessKey
 from cco_tui.wire import content
@@ -43,7 +44,9 @@ class Exchange:
         self.key = key
         self.ticket: Ticket | None = None
         self.refused_by: str | None = None
-        self.chain = chain_for(state.config, incoming)
+        self.facts = Facts(incoming)
+        self.chain = chain_for(state.config, incoming, self.facts)
+        self.answered: Resolved = self.chain[0]  # the attempt whose answer goes back (a fallback, after a failure)
         self.plan: CachePlan = plan_for(incoming, self.chain[0], state.config.settings.cache, state.scope_secret)
 
     async def run(self) -> Outgoing:
@@ -76,7 +79,7 @@ class Exchange:
     def from_entry(self, entry: CacheEntry) -> Outgoing:
         body, content_type = replay(entry, stream=self.incoming.stream)
         self.finish(
-            Served(200, self.chain[0].route.provider, entry.model, "hit"),
+            self.served(Served(200, self.chain[0].route.provider, entry.model, "hit")),
             Observed(
                 usage=dict(entry.usage),
                 complete=True,
@@ -109,13 +112,16 @@ class Exchange:
         if not keep:
             lead.abandon()  # an error, or another model answered: followers asked for this one, let them try
             lead = NO_FLIGHT
-        served = Served(
-            reply.status,
-            forwarded.resolved.route.provider,
-            forwarded.resolved.requested_model,
-            "miss" if self.plan.mode == "normal" else self.plan.mode,
-            forwarded.attempts,
-            reply.upstream_started,
+        self.answered = forwarded.resolved
+        served = self.served(
+            Served(
+                reply.status,
+                forwarded.resolved.route.provider,
+                forwarded.resolved.requested_model,
+                "miss" if self.plan.mode == "normal" else self.plan.mode,
+                forwarded.attempts,
+                reply.upstream_started,
+            )
         )
         capture = self.state.cache.max_entry_bytes if keep else 0
         if reply.chunks is None:
@@ -174,6 +180,12 @@ class Exchange:
 
     # --- response and record ----------------------------------------------------------------------------------
 
+    def served(self, served: Served) -> Served:
+        """The route that chose the answering attempt, and why, go on the row."""
+        served.route = self.answered.label
+        served.route_reason = self.answered.reason
+        return served
+
     def response(
         self,
         body: bytes | AsyncIterator[bytes],
@@ -189,6 +201,7 @@ class Exchange:
             headers.append((b"x-cco-cache", cache_status.encode()))
             if served_model:
                 headers.append((b"x-cco-served-model", served_model.encode()))
+            headers.append((b"x-cco-route", self.answered.label.encode()))
         if self.ticket is not None and (remaining := self.ticket.remaining_usd) is not None:
             headers.append((b"x-cco-budget-remaining", b"%.4f" % remaining))
         elapsed_ms = (time.perf_counter() - self.incoming.t0) * 1000
@@ -218,7 +231,7 @@ class Exchange:
 
     def record_error(self, error: ProxyError) -> None:
         self.refused_by = error.rule if isinstance(error, govern.Refusal) else None
-        served = Served(error.status, self.chain[0].route.provider, None, "off")
+        served = self.served(Served(error.status, self.chain[0].route.provider, None, "off"))
         self.finish(served, Observed(error_type=error.error_type, finished_at=time.perf_counter()))
 
     def record_interrupted(self, error: ProxyError) -> None:

@@ -26,6 +26,8 @@ class Served:
     attempts: int = 1
     upstream_started: float | None = None  # perf_counter; None when nothing went upstream
     upstream_finished: float | None = None
+    route: str | None = None  # the route's name or index
+    route_reason: str | None = None  # "pattern", "default", "fallback" or the `when` that held
 
 
 def new_record(incoming: Incoming) -> RequestRecord:
@@ -71,6 +73,8 @@ def fill_outcome(record: RequestRecord, served: Served, usage: dict[str, Any], e
     record.cache_status = served.cache_status
     record.attempts = served.attempts
     record.error_type = error_type
+    record.route = served.route
+    record.route_reason = served.route_reason
     if served.cache_status == "hit":
         record.original_usage = usage_from_anthropic(usage)
         record.original_model = served.served_model

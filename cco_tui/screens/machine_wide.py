@@ -1,4 +1,5 @@
-"""The Machine-Wide tab: totals over every project, per-project and per-model charts and tables."""
+"""The Machine-Wide tab: totals over every project, per-project and per-model charts and tables, savings by
+route."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from cco_tui.tui.view_models import (
     MODEL_RIGHT,
     PROJECT_COLUMNS,
     PROJECT_RIGHT,
+    ROUTE_COLUMNS,
+    ROUTE_RIGHT,
     Card,
     MachineView,
 )
@@ -44,6 +47,8 @@ class MachineWidePane(VerticalScroll):
         yield RowsTable(PROJECT_COLUMNS, right=PROJECT_RIGHT, id="projects-table")
         yield Label("Model performance", classes="section-title")
         yield RowsTable(MODEL_COLUMNS, right=MODEL_RIGHT, id="models-table")
+        yield Label("Savings by route, last 7 days", classes="section-title")
+        yield RowsTable(ROUTE_COLUMNS, right=ROUTE_RIGHT, id="routes-table")
 
     def show(self, view: MachineView) -> None:
         self.set_class(not view.has_data, "-empty")
@@ -54,3 +59,4 @@ class MachineWidePane(VerticalScroll):
         self.query_one("#usage-chart", BarList).show(view.usage_chart)
         self.query_one("#projects-table", RowsTable).show(view.projects)
         self.query_one("#models-table", RowsTable).show(view.models)
+        self.query_one("#routes-table", RowsTable).show(view.routes)

@@ -35,7 +35,7 @@ class AppServices(Protocol):
 
     def now(self) -> float: ...
 
-    async def ask(self, question: str) -> bool: ...
+    async def clear_cache(self) -> tuple[bool, str]: ...
 
     async def in_thread(self, call: Callable[[], T]) -> T: ...
 
@@ -99,7 +99,7 @@ class TerminalPane(Vertical):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._following = False
+        self._following = True  # log lines show here from the start (as the README says); `logs off` stops
         self._unsubscribe: Callable[[], None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -177,8 +177,8 @@ class TerminalPane(Vertical):
     def write(self, output: RenderableType) -> None:
         self.output.write(output)
 
-    async def confirm(self, question: str) -> bool:
-        return await self.cco_app.ask(question)
+    async def clear_cache(self) -> tuple[bool, str]:
+        return await self.cco_app.clear_cache()
 
     async def in_thread(self, call: Callable[[], T]) -> T:
         return await self.cco_app.in_thread(call)

@@ -22,7 +22,7 @@ from cco_tui.server.limits_api import limits_blueprint
 from cco_tui.server.metrics import metrics_blueprint
 from cco_tui.server.state import ServerState
 from cco_tui.server.stats_api import stats_blueprint
-from cco_tui.store.target import DbTarget
+from cco_tui.store.target import DbTarget, db_target
 from cco_tui.wire.asgi import ASGIApp
 from cco_tui.wire.headers import http_date
 
@@ -115,6 +115,20 @@ def register_routes(app: Quart, state: ServerState) -> None:
     @app.route("/api/hello", methods=["GET", "HEAD"])
     async def probe() -> dict[str, Any]:
         return {"name": "cco", "version": __version__}
+
+    @app.get("/api/info")
+    async def info() -> dict[str, Any]:
+        """What a viewer (a second `cco` on this port) needs to show this process's data: the database it
+        records into. Loopback only, like the rest of /api/; it never includes a credential."""
+        return {"service": "cco", "version": __version__, "database": database_info(db_target(state.db_path))}
+
+
+def database_info(target: DbTarget) -> dict[str, str]:
+    """A SQLite file by its absolute path; a server database by its URL with the password masked (a viewer
+    then needs its own --db for it)."""
+    if target.path is not None:
+        return {"kind": target.kind, "path": str(target.path.absolute())}
+    return {"kind": target.kind, "display": target.display}
 
 
 def register_cache_api(app: Quart, state: ServerState) -> None:

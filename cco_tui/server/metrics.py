@@ -54,7 +54,9 @@ class Metrics:
         self.tokens = counter("cco_tokens", "Billed tokens by kind", [*_LABELS, "kind"])
         self.cost = counter("cco_cost_usd", "Cost of priced requests in USD", _LABELS)
         self.unpriced = counter("cco_unpriced_requests", "Requests whose model has no price", _LABELS)
-        self.savings = counter("cco_savings_usd", "USD saved by kind: cache, local, prompt_cache", [*_LABELS, "kind"])
+        self.savings = counter(
+            "cco_savings_usd", "USD saved by kind: cache, local, prompt_cache, routing", [*_LABELS, "kind"]
+        )
         self.cache = counter("cco_cache_results", "Response cache results", ["result"])
         self.latency = timing("cco_request_latency_seconds", "Arrival to last byte")
         self.ttfb = timing("cco_time_to_first_byte_seconds", "Arrival to first byte")
@@ -109,6 +111,7 @@ class Metrics:
             ("cache", costing.saved_cache_usd),
             ("local", costing.saved_local_usd),
             ("prompt_cache", costing.saved_prompt_cache_usd),
+            ("routing", costing.saved_routing_usd),
         ):
             if amount:
                 self.savings.labels(*labels, kind).inc(amount)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from peewee import Database, DatabaseProxy, InterfaceError, OperationalError
+from peewee import Database, DatabaseProxy, ImproperlyConfigured, InterfaceError, OperationalError
 from playhouse.pool import PooledPostgresqlDatabase
 
 from cco_tui.store.db import bind_lock, bound, database, first_line, make_private, new_database, run_sql
@@ -38,6 +38,8 @@ def open_database(target: DbTarget | Path | str) -> DatabaseProxy:
         if t.is_postgres:
             raise StoreUnavailable(f"the database {t} is unreachable: {first_line(error)}") from None
         raise
+    except ImproperlyConfigured:  # Peewee found no PostgreSQL driver
+        raise StoreUnavailable(f"{t}: PostgreSQL needs its driver: pip install 'cco-tui[postgres]'") from None
     return database
 
 

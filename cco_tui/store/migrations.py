@@ -107,6 +107,9 @@ _HISTOGRAM_COLUMNS = """
         PRIMARY KEY (scope, dim, period, key, bucket)"""
 
 
+ROLLUP_TABLES = ("rollup_hour", "rollup_day", "rollup_week")
+
+
 def _v2_statements() -> list[str]:
     statements = [
         """CREATE TABLE project (
@@ -143,9 +146,9 @@ def _v1_requests(db: AnyDb) -> None:
 
 
 def _v2_rollups(db: AnyDb) -> None:
-    """Rollups and the project list, filled from the rows a version-1 file already holds."""
+    """Rollups and the project list (filled from the rows already held by the last step: rebuild_rollups()
+    writes every measure the current models know, so it can only run once every column exists)."""
     _run_ddl(db, _v2_statements())
-    rebuild_rollups(db)
 
 
 _V3_SESSIONS = (
@@ -186,7 +189,20 @@ def _v3_sessions(db: AnyDb) -> None:
     rebuild_sessions(db)
 
 
-_V4_GOVERNANCE = (
+_V4_ROUTING = (
+    "ALTER TABLE request ADD COLUMN route TEXT",
+    "ALTER TABLE request ADD COLUMN route_reason TEXT",
+    "ALTER TABLE request ADD COLUMN saved_routing_usd REAL NOT NULL DEFAULT 0",
+    *(f"ALTER TABLE {table} ADD COLUMN saved_routing_usd REAL NOT NULL DEFAULT 0" for table in ROLLUP_TABLES),
+)
+
+
+def _v4_routing(db: AnyDb) -> None:
+    """Which route chose the served model and why, and the routing saving (0 on older rows: none was made)."""
+    _run_ddl(db, _V4_ROUTING)
+
+
+_V5_GOVERNANCE = (
     """CREATE TABLE access_key (
         id TEXT PRIMARY KEY NOT NULL,
         name TEXT,
@@ -206,12 +222,21 @@ _V4_GOVERNANCE = (
 )
 
 
-def _v4_governance(db: AnyDb) -> None:
+def _v5_governance(db: AnyDb) -> None:
     """Access tokens (stored as hashes), and which token and which refusing rule each request had."""
-    _run_ddl(db, _V4_GOVERNANCE)
+    _run_ddl(db, _V5_GOVERNANCE)
 
 
-MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (_v1_requests, _v2_rollups, _v3_sessions, _v4_governance)
+MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (
+    _v1_requests,
+    _v2_rollups,
+    _v3_sessions,
+    _v4_routing,
+    _v5_governance,
+)
+# Steps after which the rollups are rebuilt from the rows (once, after the last step: rebuild_rollups() writes
+# every measure the current models know, so it can only run once every column exists).
+REBUILDS_ROLLUPS = frozenset({2, 4})
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -251,5 +276,7 @@ def migrate(db: AnyDb, target: int = SCHEMA_VERSION) -> int:
             raise SchemaError(f"{db.database}: schema version {version} is newer than this cco ({SCHEMA_VERSION})")
         for step in MIGRATIONS[version:target]:
             step(db)
+        if target == SCHEMA_VERSION and REBUILDS_ROLLUPS & set(range(version + 1, target + 1)):
+            rebuild_rollups(db)
         _set_version(db, max(version, target))
     return schema_version(db)

@@ -63,6 +63,9 @@ class RequestRow(BaseModel):
     parent_agent_id = TextField(null=True)  # x-claude-code-parent-agent-id
     request_class = TextField(null=True)  # x-claude-code-request-class (hint header, when sent)
     agent_type = TextField(null=True)  # x-claude-code-agent-type (hint header, when sent)
+    route = TextField(null=True)  # the route's name or index (schema v3)
+    route_reason = TextField(null=True)
+    saved_routing_usd = FloatField(default=0.0)
 
     class Meta:
         table_name = "request"
@@ -87,6 +90,7 @@ class Rollup(BaseModel):
     saved_cache_usd = FloatField()
     saved_local_usd = FloatField()
     saved_prompt_cache_usd = FloatField()
+    saved_routing_usd = FloatField(default=0.0)
     cache_hits = IntegerField()
     cache_lookups = IntegerField()
     latency_sum_ms = FloatField()

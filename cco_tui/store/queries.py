@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from peewee import fn
+
 from cco_tui.store.aggregate import HOURLY_LEVELS, Filter, Histogram, histograms, sums
 from cco_tui.store.db import database
 from cco_tui.store.latency import percentile
@@ -38,6 +40,7 @@ BucketSize = Literal["hour", "day"]
 Dimension = Literal["model", "project", "provider"]
 DIMENSIONS: tuple[Dimension, ...] = ("model", "project", "provider")
 BUCKET_SIZES: tuple[BucketSize, ...] = ("hour", "day")
+MIN_PROJECTION_HISTORY_S = 30 * 60  # the day is projected only from a rate seen over at least this long
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +59,7 @@ class Totals:
     saved_cache_usd: float
     saved_local_usd: float
     saved_prompt_cache_usd: float
+    saved_routing_usd: float
     saved_usd: float
     cache_hits: int
     cache_lookups: int
@@ -147,9 +151,10 @@ class BurnRate:
     tokens_per_hour: int
     requests_per_hour: int
     cost_today_usd: float  # since local midnight
-    projected_today_usd: float  # today so far + the hourly rate until midnight
+    projected_today_usd: float | None  # today so far + the hourly rate until midnight; None: too little history
     day_start: float
     day_end: float
+    history_s: float  # how much of the last hour the rate rests on: since its first request (0: none)
 
 
 def totals(f: Filter | None = None) -> Totals:
@@ -206,8 +211,12 @@ def burn_rate(project: str | None = None, now: float | None = None) -> BurnRate:
     with database.connection_context():
         hour = sums(Filter(project, now - 3600, now)).get(None, empty_measures())
         today = sums(Filter(project, day_start, now)).get(None, empty_measures())
+        first = _first_request(project, now - 3600, now)
     rate = hour["cost_usd"]
-    projected = today["cost_usd"] + rate * max(day_end - now, 0) / 3600
+    history = 0.0 if first is None else now - first
+    # One burst is not a rate: $0.33 spent a minute ago projected "today ≈ $7.30".
+    enough = history >= MIN_PROJECTION_HISTORY_S
+    projected = today["cost_usd"] + rate * max(day_end - now, 0) / 3600 if enough else None
     return BurnRate(
         project=project,
         now=now,
@@ -218,7 +227,17 @@ def burn_rate(project: str | None = None, now: float | None = None) -> BurnRate:
         projected_today_usd=projected,
         day_start=day_start,
         day_end=day_end,
+        history_s=history,
     )
+
+
+def _first_request(project: str | None, since: float, until: float) -> float | None:
+    r = RequestRow
+    query = r.select(fn.MIN(r.ts)).where(r.ts >= since, r.ts <= until)
+    if project is not None:
+        query = query.where(r.project == project)
+    first = query.scalar()
+    return None if first is None else float(first)
 
 
 def _totals(m: Measures, histogram: Histogram) -> Totals:
@@ -237,6 +256,7 @@ def _totals(m: Measures, histogram: Histogram) -> Totals:
         saved_cache_usd=m["saved_cache_usd"],
         saved_local_usd=m["saved_local_usd"],
         saved_prompt_cache_usd=m["saved_prompt_cache_usd"],
+        saved_routing_usd=m["saved_routing_usd"],
         saved_usd=_saved(m),
         cache_hits=int(m["cache_hits"]),
         cache_lookups=int(m["cache_lookups"]),
@@ -320,7 +340,7 @@ def _recent(row: RequestRow) -> RecentRequest:
         cache_read_tokens=row.cache_read_tokens,
         tokens=row.input_tokens + row.output_tokens + cache_write + row.cache_read_tokens,
         cost_usd=row.cost_usd,
-        saved_usd=row.saved_cache_usd + row.saved_local_usd + row.saved_prompt_cache_usd,
+        saved_usd=row.saved_cache_usd + row.saved_local_usd + row.saved_prompt_cache_usd + row.saved_routing_usd,
         cache_status=row.cache_status,
         latency_ms=row.latency_ms,
         ttfb_ms=row.ttfb_ms,
@@ -338,7 +358,7 @@ def _ratio(part: float, whole: float) -> float:
 
 
 def _saved(m: Measures) -> float:
-    return m["saved_cache_usd"] + m["saved_local_usd"] + m["saved_prompt_cache_usd"]
+    return m["saved_cache_usd"] + m["saved_local_usd"] + m["saved_prompt_cache_usd"] + m["saved_routing_usd"]
 
 
 def _tokens(m: Measures) -> int:

@@ -68,6 +68,8 @@ class RequestRecord:
     original_model: str | None = None  # cache hits: the model that made it
     key_id: str | None = None  # the cco access token the request came with (its id, never the token)
     rule: str | None = None  # the rate limit or budget that refused it
+    route: str | None = None  # the route that chose the served model (name, else index in model-routing.json)
+    route_reason: str | None = None  # why that route: "pattern", "default", "fallback", or its `when`
 
     @property
     def usage(self) -> Usage:

@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from peewee import Database, DatabaseProxy, fn
 
 from cco_tui.costs.pricing import PricingTable
-from cco_tui.costs.savings import Costing, price_request
+from cco_tui.costs.savings import Costing, price_record
 from cco_tui.costs.usage import Usage
 from cco_tui.store.db import run_many
 from cco_tui.store.models import RequestRow
 from cco_tui.store.rollup import KEY_COLUMNS, MEASURES, ROLLUP_LEVELS, period_of, upsert_sums
 from cco_tui.store.sessions import refresh_sessions
 
-_COSTED = ("cost_usd", "saved_cache_usd", "saved_local_usd", "saved_prompt_cache_usd")
+_COSTED = ("cost_usd", "saved_cache_usd", "saved_local_usd", "saved_prompt_cache_usd", "saved_routing_usd")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +52,13 @@ def unpriced_models(db: Database | DatabaseProxy, since: float | None = None) ->
 def reprice(db: Database | DatabaseProxy, pricing: PricingTable, since: float | None = None) -> Repriced:
     """Price every unpriced row (since `since`) the table can price now; one transaction."""
     r = RequestRow
-    columns = (r.id, r.ts, r.project, r.provider, r.model, *_token_columns())
+    columns = (r.id, r.ts, r.project, r.provider, r.model, *_token_columns(), r.requested_model)
     with db.atomic():
         rows = list(r.select(*columns).where(_unpriced(since)).tuples().execute(db))
         priced, missing = [], dict[str, int]()
         for row in rows:
-            costing = price_request(pricing, row[4], Usage(*row[5:]))
+            usage = Usage(*row[5:10])
+            costing = price_record(pricing, row[4], usage, hit=False, original=None, requested=row[10])
             if costing.cost_usd is None:
                 missing[row[4]] = missing.get(row[4], 0) + 1
             else:
@@ -91,13 +92,19 @@ def _token_columns() -> tuple[object, ...]:
 def _update_rows(db: Database | DatabaseProxy, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
     sql = (
         "UPDATE request SET cost_usd = ?, unpriced = 0, saved_cache_usd = ?, saved_local_usd = ?,"
-        " saved_prompt_cache_usd = ? WHERE id = ?"
+        " saved_prompt_cache_usd = ?, saved_routing_usd = ? WHERE id = ?"
     )
     run_many(db, sql, [(*_costs(costing), row[0]) for row, costing in priced])
 
 
-def _costs(costing: Costing) -> tuple[float, float, float, float]:
-    return (costing.cost_usd or 0.0, costing.saved_cache_usd, costing.saved_local_usd, costing.saved_prompt_cache_usd)
+def _costs(costing: Costing) -> tuple[float, float, float, float, float]:
+    return (
+        costing.cost_usd or 0.0,
+        costing.saved_cache_usd,
+        costing.saved_local_usd,
+        costing.saved_prompt_cache_usd,
+        costing.saved_routing_usd,
+    )
 
 
 def _update_rollups(db: Database | DatabaseProxy, priced: list[tuple[tuple[object, ...], Costing]]) -> None:
@@ -108,7 +115,7 @@ def _update_rollups(db: Database | DatabaseProxy, priced: list[tuple[tuple[objec
         deltas: dict[tuple[object, ...], list[float]] = {}
         for row, costing in priced:
             key = (period_of(float(row[1]), level.seconds), row[2], row[3], row[4])  # type: ignore[arg-type]
-            delta = deltas.setdefault(key, [0.0] * 5)
+            delta = deltas.setdefault(key, [0.0] * (len(_COSTED) + 1))
             for i, value in enumerate((*_costs(costing), -1.0)):
                 delta[i] += value
         upsert_sums(db, level.sums, [_delta_row(key, delta) for key, delta in deltas.items()])
@@ -116,6 +123,6 @@ def _update_rollups(db: Database | DatabaseProxy, priced: list[tuple[tuple[objec
 
 def _delta_row(key: tuple[object, ...], delta: list[float]) -> tuple[object, ...]:
     """KEY_COLUMNS + MEASURES with zeros but for the costed measures and `unpriced`; last_ts 0 (a MAX)."""
-    changed = {**dict(zip(_COSTED, delta[:4], strict=True)), "unpriced": delta[4]}
+    changed = {**dict(zip(_COSTED, delta[:-1], strict=True)), "unpriced": delta[-1]}
     assert len(key) == len(KEY_COLUMNS)
     return (*key, *(changed.get(name, 0.0) for name in MEASURES))

@@ -40,6 +40,7 @@ SUM_MEASURES = (
     "saved_cache_usd",
     "saved_local_usd",
     "saved_prompt_cache_usd",
+    "saved_routing_usd",
     "cache_hits",
     "cache_lookups",
     "latency_sum_ms",

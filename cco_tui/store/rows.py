@@ -46,13 +46,17 @@ _COPIED = (
     "original_model",
     "key_id",
     "rule",
+    "route",
+    "route_reason",
 )
 
 
 def costing_of(pricing: PricingTable, record: RequestRecord) -> Costing:
     """The record's cost and savings, by costs/' one rule for recorded requests."""
     hit = record.cache_status == "hit"
-    return price_record(pricing, record.model, record.usage, hit=hit, original=record.original_usage)
+    return price_record(
+        pricing, record.model, record.usage, hit=hit, original=record.original_usage, requested=record.requested_model
+    )
 
 
 _DERIVED = (
@@ -65,6 +69,7 @@ _DERIVED = (
     "saved_cache_usd",
     "saved_local_usd",
     "saved_prompt_cache_usd",
+    "saved_routing_usd",
     "cache_hit",
     "cache_lookup",
     "latency_bucket",
@@ -85,6 +90,7 @@ def request_row(record: RequestRecord, costing: Costing) -> dict[str, Any]:
         saved_cache_usd=costing.saved_cache_usd,
         saved_local_usd=costing.saved_local_usd,
         saved_prompt_cache_usd=costing.saved_prompt_cache_usd,
+        saved_routing_usd=costing.saved_routing_usd,
         cache_hit=int(record.cache_status == "hit"),
         cache_lookup=int(record.cache_status in _LOOKUPS),
         latency_bucket=latency_bucket(record.latency_ms),

@@ -71,7 +71,13 @@ def db_target(value: DbTarget | Path | str) -> DbTarget:
             raise DbUrlError(f"{value!r}: a sqlite URL needs a file path, e.g. sqlite:///var/lib/cco/cco.db")
         return DbTarget("sqlite", path=Path(rest).expanduser())
     if scheme in _POSTGRES_SCHEMES:
-        return DbTarget("postgresql", url=value)
+        target = DbTarget("postgresql", url=value)
+        try:
+            target.postgres_params()  # a malformed host or port is a clear error now, not a traceback later
+        except ValueError as error:
+            shown = value.split("://", 1)[0] + "://…"  # the URL may hold a password, and it cannot be parsed to mask it
+            raise DbUrlError(f"{shown}: not a usable PostgreSQL URL ({error})") from None
+        return target
     raise DbUrlError(f"{value.split('://', 1)[0]}://…: unsupported database URL (sqlite:// or postgresql://)")
 
 

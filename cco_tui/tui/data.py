@@ -13,12 +13,14 @@ from typing import Literal
 
 from cco_tui.store import queries
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
+from cco_tui.store.route_stats import RouteGroup, by_route
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.view_models import Card, Chart, CurrentView, MachineView
 
 CostRange = Literal["today", "30d"]
 RECENT_LIMIT = 50
 TOP_GROUPS = 8
+ROUTES_WINDOW_S = 7 * 86400  # routes are read from raw rows: a week keeps that read short
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,7 @@ class MachineQueries:
     by_project: list[Group]
     by_model: list[Group]
     projects: list[ProjectInfo] = field(default_factory=list)
+    by_route: list[RouteGroup] = field(default_factory=list)
 
 
 # --- time ---------------------------------------------------------------------------------------------
@@ -87,6 +90,7 @@ def query_machine(now: float) -> MachineQueries:
         by_project=queries.breakdown(everything, "project"),
         by_model=queries.breakdown(everything, "model"),
         projects=queries.projects(),
+        by_route=by_route(Filter(None, now - ROUTES_WINDOW_S, now)),
     )
 
 
@@ -134,7 +138,8 @@ def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
 
 
 def cost_card(today: Totals, session: Totals, all_time: Totals) -> Card:
-    details = (f"session {total_cost(session)}", f"all time {total_cost(all_time)}")
+    session_lines = fmt.cost_lines("session", session.cost_usd, session.unpriced_requests)
+    details = (*session_lines, *fmt.cost_lines("all time", all_time.cost_usd, all_time.unpriced_requests))
     return Card("Cost today", total_cost(today), details)
 
 
@@ -143,15 +148,16 @@ def total_cost(t: Totals) -> str:
 
 
 def tokens_card(title: str, t: Totals) -> Card:
-    total = t.input_tokens + t.output_tokens + t.cache_write_tokens + t.cache_read_tokens
+    tokens_in = fmt.tokens_in(t.input_tokens, t.cache_write_tokens, t.cache_read_tokens)
     return Card(
         title,
-        fmt.count(total),
+        fmt.count(tokens_in + t.output_tokens),
         (
-            f"in {fmt.count(t.input_tokens)} · out {fmt.count(t.output_tokens)}",
-            f"cache write {fmt.count(t.cache_write_tokens)}",
-            f"cache read {fmt.count(t.cache_read_tokens)}",
+            f"in {fmt.count(tokens_in)} · out {fmt.count(t.output_tokens)}",
+            f"  cache write {fmt.count(t.cache_write_tokens)}",
+            f"  cache read {fmt.count(t.cache_read_tokens)}",
         ),
+        fmt.TOKENS_IN_NOTE,
     )
 
 
@@ -163,10 +169,12 @@ def calls_card(title: str, t: Totals, session: Totals | None = None) -> Card:
 
 
 def savings_card(title: str, t: Totals, all_time: Totals | None = None) -> Card:
-    total, cache, local, prompt = fmt.usd_parts(
-        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
+    total, cache, local, prompt, routing = fmt.usd_parts(
+        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd, t.saved_routing_usd
     )
-    details = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
+    details: tuple[str, ...] = (f"cache {cache}", f"local {local}", f"prompt cache {prompt}")
+    if t.saved_routing_usd:
+        details = (*details, f"routing {routing}")
     note = f"all time {fmt.usd(all_time.saved_usd)}" if all_time is not None else ""
     return Card(title, total, details, note)
 
@@ -180,12 +188,20 @@ def latency_card(title: str, t: Totals) -> Card:
 
 
 def burn_card(burn: BurnRate) -> Card:
-    return Card(
-        "Burn rate",
-        f"{fmt.usd(burn.usd_per_hour)}/h",
-        (f"{fmt.count(burn.tokens_per_hour)} tokens/h", f"{burn.requests_per_hour:,} calls/h"),
-        f"today ≈ {fmt.usd(burn.projected_today_usd)}",
+    """The last hour's spend, saying how much use it rests on; the day is projected only from enough of it."""
+    value = f"{fmt.usd(burn.usd_per_hour)}/h"
+    details = (
+        f"{fmt.count(burn.tokens_per_hour)} tokens/h",
+        f"{burn.requests_per_hour:,} calls/h",
+        f"from {minutes(burn.history_s)} of use",
     )
+    if burn.projected_today_usd is None:
+        return Card("Burn rate", value, details, f"projection after {minutes(queries.MIN_PROJECTION_HISTORY_S)}")
+    return Card("Burn rate", value, details, f"today ≈ {fmt.usd(burn.projected_today_usd)}")
+
+
+def minutes(history_s: float) -> str:
+    return f"{int(min(history_s, 3600) // 60)}m"
 
 
 def bucket_labels(buckets: Sequence[Bucket], hourly: bool) -> tuple[str, ...]:
@@ -196,13 +212,18 @@ def bucket_labels(buckets: Sequence[Bucket], hourly: bool) -> tuple[str, ...]:
 def cost_chart(buckets: Sequence[Bucket], hourly: bool) -> Chart:
     title = "Cost per hour, today" if hourly else "Cost per day, last 30 days"
     series = {"cost": [b.cost_usd for b in buckets]}
-    note = unpriced_note(sum(b.unpriced_requests for b in buckets))
+    note = unpriced_note(sum(b.unpriced_requests for b in buckets), any(b.cost_usd for b in buckets))
     return Chart(title, bucket_labels(buckets, hourly), series, "usd", note=note)
 
 
-def unpriced_note(unpriced: int) -> str:
-    """Said under a cost chart whose bars leave unpriced requests out."""
-    return f"cost leaves out {unpriced:,} unpriced requests" if unpriced else ""
+def unpriced_note(unpriced: int, any_cost: bool = True) -> str:
+    """Said under a cost chart whose bars leave unpriced requests out; when they are all there is, it says why
+    the chart is empty instead of leaving a blank box."""
+    if not unpriced:
+        return ""
+    if not any_cost:
+        return f"no cost to draw: all {unpriced:,} requests are unpriced"
+    return f"cost leaves out {unpriced:,} unpriced requests"
 
 
 def tokens_chart(buckets: Sequence[Bucket], hourly: bool) -> Chart:
@@ -223,8 +244,8 @@ def latency_chart(buckets: Sequence[Bucket], hourly: bool) -> Chart:
 def recent_row(item: RecentRequest, now: float) -> tuple[str, ...]:
     return (
         fmt.clock_time(item.ts, now),
-        fmt.shorten(item.model, 28),
-        f"{fmt.count(item.input_tokens + item.cache_read_tokens + item.cache_write_tokens)}/"
+        fmt.shorten(fmt.model_name(item.model), 28),
+        f"{fmt.count(fmt.tokens_in(item.input_tokens, item.cache_write_tokens, item.cache_read_tokens))}/"
         f"{fmt.count(item.output_tokens)}",
         "unpriced" if item.cost_usd is None else fmt.usd(item.cost_usd),
         item.cache_status,
@@ -259,12 +280,27 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         usage_chart=usage_chart(q.by_model, q.all_time.requests),
         projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
+        routes=tuple(route_row(group) for group in q.by_route),
+    )
+
+
+def route_row(g: RouteGroup) -> tuple[str, ...]:
+    """A dearer served model is a negative saving, shown with its sign."""
+    saved = fmt.usd(g.saved_routing_usd) if g.saved_routing_usd >= 0 else "-" + fmt.usd(-g.saved_routing_usd)
+    return (
+        g.route,
+        fmt.shorten(g.reason, 28),
+        fmt.shorten(g.served_models, 28),
+        f"{g.requests:,}",
+        fmt.usd(g.cost_usd),
+        saved,
     )
 
 
 def machine_cards(q: MachineQueries, now: float) -> tuple[Card, ...]:
     t, today = q.all_time, q.today
-    cost = Card("Cost, all projects", total_cost(t), (f"today {total_cost(today)}",), "all time")
+    today_lines = fmt.cost_lines("today", today.cost_usd, today.unpriced_requests)
+    cost = Card("Cost, all projects", total_cost(t), today_lines, "all time")
     return (
         cost,
         savings_card("Saved, all time", t),
@@ -293,13 +329,13 @@ def project_chart(groups: Sequence[Group]) -> Chart:
         {"cost": [g.cost_usd for g in chosen], "saved": [g.saved_usd for g in chosen]},
         "usd",
         categorical=True,
-        note=unpriced_note(sum(g.unpriced_requests for g in chosen)),
+        note=unpriced_note(sum(g.unpriced_requests for g in chosen), any(g.cost_usd for g in chosen)),
     )
 
 
 def model_cost_chart(groups: Sequence[Group]) -> Chart:
     chosen = top(groups)
-    labels = tuple(g.key for g in chosen)
+    labels = tuple(fmt.model_name(g.key) for g in chosen)
     costs = tuple(fmt.cost(g.cost_usd, g.unpriced_requests) for g in chosen)
     return Chart("Cost by model", labels, {"cost": [g.cost_usd for g in chosen]}, "usd", value_labels=costs)
 
@@ -307,7 +343,7 @@ def model_cost_chart(groups: Sequence[Group]) -> Chart:
 def usage_chart(groups: Sequence[Group], total_requests: int) -> Chart:
     chosen = top(sorted(groups, key=lambda g: (-g.requests, g.key)))
     shares = [100 * g.requests / total_requests if total_requests else 0.0 for g in chosen]
-    labels = tuple(g.key for g in chosen)
+    labels = tuple(fmt.model_name(g.key) for g in chosen)
     return Chart("Share of calls by model", labels, {"calls": shares}, "percent")
 
 
@@ -340,12 +376,12 @@ def load_project_rows(now: float) -> list[tuple[str, ...]]:
 
 def model_row(g: Group) -> tuple[str, ...]:
     return (
-        fmt.shorten(g.key, 28),
+        fmt.shorten(fmt.model_name(g.key), 28),
         f"{g.requests:,}",
         fmt.percent(g.error_rate),
         fmt.millis(g.latency_p50_ms),
         fmt.millis(g.latency_p95_ms),
-        "unpriced" if g.cost_per_call is None else fmt.usd(g.cost_per_call),
+        fmt.cost_per_call(g.cost_per_call, g.cost_usd, g.unpriced_requests),
         fmt.percent(g.cache_hit_rate),
         fmt.cost(g.cost_usd, g.unpriced_requests),
     )

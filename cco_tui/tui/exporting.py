@@ -7,10 +7,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import platformdirs
-
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat, encode_export, export_rows
 from cco_tui.store.queries import Filter
+from cco_tui.store.target import DbTarget, beside_database
 
 FORMATS: tuple[str, ...] = EXPORT_FORMATS
 
@@ -19,15 +18,16 @@ class ExportError(Exception):
     """The file could not be written; the message names the path and the reason."""
 
 
-def export_dir() -> Path:
-    """Where exports go when no path is given: the user's data directory, never the working directory
-    (usually the user's repository)."""
-    return Path(platformdirs.user_data_dir("cco")) / "exports"
+def export_dir(db_path: DbTarget | Path) -> Path:
+    """Where exports go when no path is given: an `exports` folder next to the database being shown (for the
+    default database, and for a server database, in the user data directory), never the working directory
+    (usually the user's repository) and never the user data directory when `--db` put a file elsewhere."""
+    return beside_database(db_path).absolute().parent / "exports"
 
 
-def default_export_path(fmt: str, now: float, directory: Path | None = None) -> Path:
+def default_export_path(fmt: str, now: float, db_path: DbTarget | Path) -> Path:
     stamp = datetime.fromtimestamp(now).strftime("%Y%m%d-%H%M%S")
-    return (directory or export_dir()) / f"cco-export-{stamp}.{fmt}"
+    return export_dir(db_path) / f"cco-export-{stamp}.{fmt}"
 
 
 def format_for(path: Path, fallback: ExportFormat = "csv") -> ExportFormat:
@@ -35,13 +35,21 @@ def format_for(path: Path, fallback: ExportFormat = "csv") -> ExportFormat:
     return "json" if suffix == "json" else "csv" if suffix == "csv" else fallback
 
 
-def write_export(path: Path, fmt: ExportFormat, f: Filter | None = None) -> int:
+def export_requests(path: Path, db_path: DbTarget | Path, fmt: ExportFormat | None = None) -> str:
+    """The one export flow (the e key, the palette and the Terminal's `export`). Blocking: run it in a thread.
+    Returns what to tell the user, which names the file; raises ExportError."""
+    path = path.expanduser().absolute()
+    written = write_export(path, fmt or format_for(path), exports=export_dir(db_path))
+    return f"Exported {written} requests to {path}"
+
+
+def write_export(path: Path, fmt: ExportFormat, f: Filter | None = None, *, exports: Path | None = None) -> int:
     """Blocking (run it in a thread): write every matching request and return how many were written.
 
-    Only cco's own export folder is created; a folder the user named must exist (a typo must not leave
-    new directories behind).
+    Only cco's own export folder (`exports`) is created; a folder the user named must exist (a typo must not
+    leave new directories behind).
     """
-    if path.parent == export_dir():
+    if exports is not None and path.parent == exports:
         path.parent.mkdir(parents=True, exist_ok=True)
     elif not path.parent.is_dir():
         raise ExportError(f"Cannot export to {path}: the folder {path.parent} does not exist.")

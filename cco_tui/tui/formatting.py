@@ -1,8 +1,16 @@
-"""Short, fixed-width friendly renderings of money, token counts, durations and ratios for the dashboard."""
+"""Short, fixed-width friendly renderings of money, token counts, durations and ratios.
+
+The one formatter for totals: the dashboard's cards and tables, the Terminal tab and `cco stats` all use it, so
+"unpriced" and "tokens in" read the same everywhere. Pure Python (no UI imports): the CLI may import it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the type only: the formatter stays free of database imports (quick for the CLI)
+    from cco_tui.store.queries import Totals
 
 
 def usd(amount: float) -> str:
@@ -36,6 +44,41 @@ def cost(amount: float, unpriced: int) -> str:
     if amount == 0:
         return f"{unpriced:,} unpriced"
     return f"{usd(amount)} + {unpriced:,} unpriced"
+
+
+def cost_lines(label: str, amount: float, unpriced: int) -> tuple[str, ...]:
+    """`label $1.23`, with `  + 4 unpriced` on a line of its own: on a card 22 characters wide the one-line
+    form was cut to `session $0.3307 + 2 u…`."""
+    if not unpriced:
+        return (f"{label} {usd(amount)}",)
+    if amount == 0:
+        return (f"{label} {unpriced:,} unpriced",)
+    return (f"{label} {usd(amount)}", f"  + {unpriced:,} unpriced")
+
+
+def cost_per_call(per_call: float | None, cost_usd: float, unpriced: int) -> str:
+    """Average cost of a priced call. A model with unpriced calls whose only priced rows are free (errors,
+    cache hits) is unpriced, not `$0.00`."""
+    if per_call is None or (unpriced and cost_usd == 0):
+        return "unpriced"
+    return usd(per_call)
+
+
+NO_MODEL = "(no model)"
+
+
+def model_name(name: str) -> str:
+    """A request whose body named no model (malformed JSON) is recorded with an empty model: label it."""
+    return name if name.strip() else NO_MODEL
+
+
+def tokens_in(input_tokens: int, cache_write_tokens: int, cache_read_tokens: int) -> int:
+    """The one meaning of "tokens in": every prompt token the model read, whether uncached input, written to
+    the prompt cache or read from it (Anthropic's `input_tokens` alone leaves the cached ones out)."""
+    return input_tokens + cache_write_tokens + cache_read_tokens
+
+
+TOKENS_IN_NOTE = "in includes cache"
 
 
 def _decimals(amount: float) -> int:
@@ -118,3 +161,25 @@ def printable(text: str, *, lines: bool = False) -> str:
         char if char.isprintable() or (lines and char == "\n") else char.encode("unicode_escape").decode()
         for char in text
     )
+
+
+def totals_lines(t: Totals) -> list[tuple[str, str]]:
+    """Totals as (name, value) lines: the Terminal's `stats` and `cco stats` print these."""
+    saved, cache, local, prompt, routing = usd_parts(
+        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd, t.saved_routing_usd
+    )
+    return [
+        ("requests", f"{t.requests:,} ({t.errors:,} errors, {percent(t.error_rate)})"),
+        ("cost", cost(t.cost_usd, t.unpriced_requests)),
+        ("saved", f"{saved} (cache {cache}, local {local}, prompt cache {prompt}, routing {routing})"),
+        (
+            "tokens",
+            f"in {tokens_in(t.input_tokens, t.cache_write_tokens, t.cache_read_tokens):,} (cache write "
+            f"{t.cache_write_tokens:,}, cache read {t.cache_read_tokens:,}) · out {t.output_tokens:,}",
+        ),
+        ("cache hit rate", percent(t.cache_hit_rate) if t.cache_lookups else "cache not used"),
+        (
+            "latency",
+            f"avg {millis(t.latency_avg_ms)} · p50 {millis(t.latency_p50_ms)} · p95 {millis(t.latency_p95_ms)}",
+        ),
+    ]

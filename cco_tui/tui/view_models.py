@@ -102,6 +102,7 @@ class MachineView:
     usage_chart: Chart
     projects: tuple[tuple[str, ...], ...]
     models: tuple[tuple[str, ...], ...]
+    routes: tuple[tuple[str, ...], ...] = ()
 
 
 RECENT_COLUMNS = ("time", "model", "tokens in/out", "cost", "cache", "latency", "status")
@@ -110,3 +111,5 @@ PROJECT_COLUMNS = ("project", "last activity", "requests", "cost", "saved")
 PROJECT_RIGHT = ("requests", "cost", "saved")
 MODEL_COLUMNS = ("model", "calls", "errors", "p50", "p95", "$/call", "cache hits", "cost")
 MODEL_RIGHT = MODEL_COLUMNS[1:]
+ROUTE_COLUMNS = ("route", "reason", "served", "requests", "cost", "routing saved")
+ROUTE_RIGHT = ("requests", "cost", "routing saved")

@@ -22,7 +22,7 @@ ChartKind = Literal["bar", "stacked", "grouped", "line"]
 SERIES_COLORS = ("cyan+", "orange+", "magenta+", "green+", "blue+")
 # The same colours as Rich styles for the legend: plotext's "+" colours are the bright ANSI colours 8-15.
 LEGEND_STYLES = ("color(14)", "color(11)", "color(13)", "color(10)", "color(12)")
-Y_AXIS_WIDTH = 12  # room plotext takes left of the plot for value labels like "$12.34"
+MIN_LINE_POINTS = 2  # fewer points than this draw as bars: a line of one point is a lone dot
 
 
 def _unique_in_order(data: Any) -> list[Any]:
@@ -69,7 +69,8 @@ class ChartPanel(Vertical):
             return
         self.chart = chart
         self.query_one(ChartPlot).show(chart)
-        legend = legend_text(chart) if chart.has_data else Text()
+        # The note also shows without data: "all requests unpriced" must say why the box is empty.
+        legend = legend_text(chart) if chart.has_data else Text(chart.note, style="dim")
         self.query_one(".chart-legend", Static).update(legend)
         self.set_class(bool(legend), "-legend")
 
@@ -125,11 +126,13 @@ class ChartPlot(PlotextPlot):
         Control characters in labels (project names) are spelled out: plotext's output is read back as ANSI.
         """
         labels = [printable(label) for label in chart.labels]
-        usable = max(self.size.width - Y_AXIS_WIDTH, 10)
+        usable = max(self.size.width - y_axis_width(chart), 10)
         longest = max(len(label) for label in labels)
         ticks = chart.tick_positions(max(usable // (longest + 3), 2))
-        room = max(usable // len(ticks) - 1, 3)
-        self.plt.xticks([i + 1 for i in ticks], [shorten(labels[i], room) for i in ticks])
+        rooms = label_rooms([len(labels[i]) for i in ticks], usable // len(ticks))
+        self.plt.xticks(
+            [i + 1 for i in ticks], [shorten(labels[i], room) for i, room in zip(ticks, rooms, strict=True)]
+        )
 
     def _draw_kind(self, x: list[int], values: list[list[float | None]], colors: list[str]) -> None:
         plt = self.plt
@@ -138,8 +141,30 @@ class ChartPlot(PlotextPlot):
             untyped.stacked_bar(x, values, color=colors, width=0.8)
         elif self.kind == "grouped":
             untyped.multiple_bar(x, values, color=colors, width=0.8)
-        elif self.kind == "line":
+        elif self.kind == "line" and all(points(series) >= MIN_LINE_POINTS for series in values):
             for series, color in zip(values, colors, strict=True):
                 plt.plot(x, series, color=color, marker="braille")
-        else:
-            plt.bar(x, values[0], color=colors[0], width=0.8)
+        else:  # bars, also for a line with too few points: one hour of requests drew a single dot
+            plt.bar(x, [value or 0.0 for value in values[0]], color=colors[0], width=0.8)
+
+
+def points(series: list[float | None]) -> int:
+    return sum(1 for value in series if value is not None)
+
+
+def y_axis_width(chart: Chart) -> int:
+    """Columns left of the plot: the longest value label, its tick mark and the margin plotext keeps."""
+    return max((len(label) for label in chart.value_ticks()[1]), default=1) + 3
+
+
+def label_rooms(lengths: list[int], spacing: int) -> list[int]:
+    """How wide each centred x label may be: its share of the axis, plus what both neighbours leave unused
+    (a label takes as much from each side). At an even split, `default` was cut to `defa…` next to `cco`."""
+    base = max(spacing - 1, 3)
+    spare = [max(base - length, 0) for length in lengths]
+    rooms = []
+    for index in range(len(lengths)):
+        left = spare[index - 1] if index > 0 else base
+        right = spare[index + 1] if index + 1 < len(lengths) else base
+        rooms.append(base + min(left, right))
+    return rooms

@@ -20,7 +20,7 @@ class MetricCard(Static):
         border-title-style: bold;
         border-subtitle-color: $text-muted;
         padding: 0 0 0 1;
-        height: 6;
+        height: 7;
         text-wrap: nowrap;
         text-overflow: ellipsis;
     }

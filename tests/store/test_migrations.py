@@ -30,7 +30,7 @@ MODELS = (RequestRow, HourRollup, DayRollup, WeekRollup, DayLatency, WeekLatency
 def test_fresh_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new" / "cco.db")
     with db.connection_context():
-        assert schema_version(db) == SCHEMA_VERSION == 4
+        assert schema_version(db) == SCHEMA_VERSION == 5
         assert db.journal_mode == "wal"
         assert db.synchronous == 1  # NORMAL
         assert db.foreign_keys == 1
@@ -46,7 +46,7 @@ def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pric
         assert migrate(old, target=1) == 1
         records = make_records(500, 1_790_000_000.0, 5 * 86400, seed=3)
         priced = [request_row(r, costing_of(pricing, r)) for r in records]
-        RequestRow.insert_many([version_1_row(row, old) for row in priced]).execute(old)
+        insert_as_stored_then(old, priced)
     open_database(path)
     with old.connection_context():
         assert schema_version(old) == SCHEMA_VERSION
@@ -57,10 +57,13 @@ def test_version_1_file_with_rows_is_upgraded_and_rolled_up(tmp_path: Path, pric
     assert sum(g.requests for g in queries.breakdown(queries.Filter(), "model")) == 500
 
 
-def version_1_row(row: dict[str, Any], db: SqliteDatabase) -> dict[str, Any]:
-    """A row as version 1 stored it: only the columns its table had."""
-    columns = {column.name for column in db.get_columns("request")}
-    return {name: value for name, value in row.items() if name in columns}
+def insert_as_stored_then(db: SqliteDatabase, rows: list[dict[str, Any]]) -> None:
+    """Rows as an older version stored them: only the columns its table had (Peewee would add the newer ones)."""
+    existing = {column.name for column in db.get_columns("request")}
+    names = [name for name in rows[0] if name in existing]
+    sql = f"INSERT INTO request ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    for row in rows:
+        db.execute_sql(sql, [row[name] for name in names])
 
 
 def test_version_2_file_gets_session_sums_from_its_rows(tmp_path: Path, pricing: PricingTable) -> None:
@@ -72,7 +75,7 @@ def test_version_2_file_gets_session_sums_from_its_rows(tmp_path: Path, pricing:
         for i, record in enumerate(records):
             record.session_id = f"s{i % 7}"
         priced = [request_row(r, costing_of(pricing, r)) for r in records]
-        RequestRow.insert_many([version_1_row(row, old) for row in priced]).execute(old)
+        insert_as_stored_then(old, priced)
     open_database(path)
     with old.connection_context():
         sums = old.execute_sql(

@@ -170,7 +170,8 @@ def test_burn_rate_over_the_last_hour(seeded: Seeded) -> None:
     assert rate.usd_per_hour == pytest.approx(hour["cost_usd"])
     assert rate.requests_per_hour == hour["requests"]
     assert rate.day_start <= seeded.now < rate.day_end
-    assert rate.projected_today_usd >= rate.cost_today_usd
+    assert rate.history_s >= queries.MIN_PROJECTION_HISTORY_S  # the seeded hour is busy: enough to project
+    assert rate.projected_today_usd is not None and rate.projected_today_usd >= rate.cost_today_usd
 
 
 def test_export_rows_have_the_documented_columns(seeded: Seeded) -> None:
@@ -185,7 +186,8 @@ def test_empty_database_answers_with_zeros(store_db: object) -> None:
     assert totals.requests == 0 and totals.cost_usd == 0 and totals.latency_p95_ms is None
     assert queries.timeseries(Filter(), "day") == []
     assert queries.breakdown(Filter(), "project") == [] and queries.projects() == [] and queries.recent(10) == []
-    assert queries.burn_rate("x").usd_per_hour == 0
+    burn = queries.burn_rate("x")
+    assert burn.usd_per_hour == 0 and burn.history_s == 0 and burn.projected_today_usd is None
 
 
 def test_bad_dimension_and_bucket_are_refused(fresh_db: object) -> None:

@@ -145,3 +145,22 @@ def _assert_rollups_match_a_rebuild(path: Path, tmp_path: Path) -> None:
         assert len(ours[table]) == len(rebuilt[table])
         for mine, theirs in zip(ours[table], rebuilt[table], strict=True):
             assert mine == pytest.approx(theirs)
+
+
+def test_reprice_gives_a_routed_row_its_routing_saving(
+    tmp_path: Path, priced_config: Path, pricing: PricingTable
+) -> None:
+    from cco_tui.costs.usage import Usage
+    from cco_tui.store.record import RequestRecord
+
+    routed = RequestRecord(request_id="r1", requested_model="claude-opus-4-8", served_model=UNPRICED, status=200)
+    routed.set_usage(Usage(input=1_000_000, output=100_000))
+    routed.route, routed.route_reason = "cheap", "when agent=subagent"
+    path = tmp_path / "routed.db"
+    write_records(path, [routed], pricing)
+    assert rows(path, "SELECT unpriced, saved_routing_usd FROM request") == [(1, 0.0)]
+    assert cco("reprice", "--db", str(path), "--config", str(priced_config)).returncode == 0
+    ((cost, routing),) = rows(path, "SELECT cost_usd, saved_routing_usd FROM request")
+    assert cost == pytest.approx(2 + 0.8)  # the mystery model's price: $2 / $8 per million
+    assert routing == pytest.approx(5 + 2.5 - cost)  # opus: $5 / $25 per million
+    _assert_rollups_match_a_rebuild(path, tmp_path)

@@ -128,3 +128,38 @@ async def test_cache_commands_say_when_the_server_is_gone(make_app: AppFactory, 
         await settle(pilot)
         text = "\n".join(line.text for line in app.query_one("#terminal-output", RichLog).lines)
     assert "cco server at http://127.0.0.1:9 is unreachable" in text
+
+
+async def test_header_count_follows_a_terminal_cache_clear_at_once(
+    make_app: AppFactory, seeded_db: Path, management_server: ThreadedServer
+) -> None:
+    """QA: the header said "6 cached" up to 5 s after `cache clear`: the key and the command share one flow,
+    which refreshes the header (the test app never refreshes on a timer)."""
+    app = make_app(seeded_db, management_server.url)
+    async with app.run_test(size=(160, 30)) as pilot:
+        await settle(pilot)
+        assert " 0 cached" not in app.sub_title
+        await pilot.press("3")
+        app.terminal.command_input.value = "cache clear"
+        await pilot.press("enter")
+        await wait_for_dialog(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert cached_entries(management_server) == 0
+        assert " 0 cached" in app.sub_title, app.sub_title
+
+
+async def test_e_exports_next_to_the_database_and_says_where(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer
+) -> None:
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportScreen)
+        chosen = Path(app.screen.query_one("#export-path", Input).value)
+        await pilot.press("enter")
+        await settle(pilot)
+        told = [notification.message for notification in app._notifications]
+    assert chosen.parent == seeded_db.parent / "exports"
+    assert chosen.is_file()
+    assert f"Exported {len(history())} requests to {chosen}" in told

@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
-from tests.fakes.process import free_port
+from tests.fakes.process import free_port, headless_cco
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import MESSAGE_HEADERS, message_body
 
@@ -54,20 +54,23 @@ def serving(url: str) -> bool:
 
 
 @contextmanager
-def cco_in_tmux(tmp_path: Path, upstream_url: str, *extra: str) -> Iterator[tuple[str, str]]:
-    """(tmux session, base url) of `cco [extra]` running in a 120x40 terminal with its own HOME and database."""
+def cco_in_tmux(
+    tmp_path: Path, upstream_url: str, *extra: str, port: int | None = None, own_db: bool = True
+) -> Iterator[tuple[str, str]]:
+    """(tmux session, base url) of `cco [extra]` running in a 120x40 terminal with its own HOME and database
+    (`own_db=False`: no --db, the default database under its own HOME)."""
     config = write_config(tmp_path / "config", upstream_url, settings={"refresh_seconds": 1})
-    port, home = free_port(), tmp_path / "home"
+    port, home = port or free_port(), tmp_path / "home"
     home.mkdir()
     session = f"cco-test-{port}"
+    database = ["--db", str(tmp_path / "cco.db")] if own_db else []
     command = [
         sys.executable,
         "-m",
         "cco_tui",
         "--port",
         str(port),
-        "--db",
-        str(tmp_path / "cco.db"),
+        *database,
         "--config",
         str(config),
         "--project",
@@ -111,3 +114,28 @@ def test_request_through_cco_appears_on_the_current_project_tab(
         tmux("send-keys", "-t", session, "q")
         wait_for(lambda: not session_alive(session), "q to quit cco")
     assert not serving(url)
+
+
+def test_a_viewer_shows_the_serving_ccos_database(
+    tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]
+) -> None:
+    """QA: a second `cco` on a port served with `--db X` read its own default database ("No requests yet")."""
+    served_db = tmp_path / "elsewhere" / "served.db"
+    served_db.parent.mkdir()
+    config = write_config(tmp_path / "server-config", fake_upstream[1].url)
+    with headless_cco(config, served_db) as server:
+        headers = {**MESSAGE_HEADERS, "x-cco-project": PROJECT}
+        for n in range(3):
+            reply = httpx.post(server.url + "/v1/messages", json=message_body(f"q{n}"), headers=headers, timeout=10)
+            assert reply.status_code == 200
+        viewer_dir = tmp_path / "viewer"
+        viewer_dir.mkdir()
+        with cco_in_tmux(viewer_dir, fake_upstream[1].url, port=server.port, own_db=False) as (session, _):
+            wait_for(lambda: "viewer mode" in screen(session), "the viewer", session)
+            wait_for(lambda: "│ 3 " in screen(session), "the server's 3 requests on the viewer's card", session)
+            shown = screen(session)
+            tmux("send-keys", "-t", session, "q")
+            wait_for(lambda: not session_alive(session), "q to quit the viewer")
+        assert serving(server.url)  # the viewer never stopped the server
+    assert "No requests yet" not in shown
+    assert "API calls today" in shown

@@ -97,7 +97,7 @@ async def test_routes_pricing_and_health(make_app: AppFactory, seeded_db: Path, 
         await run_command(pilot, "health")
         text = output_text(app)
         assert "https://api.anthropic.com/v1" in text
-        assert "claude-sonnet-4-5-20250929 → claude-sonnet-4-5" in text
+        assert "claude-sonnet-4-5-20250929 3 15 3.75 0.3 → claude-sonnet-4-5" in text  # the match on line 2
         assert "No price for 'no-such-model'" in text
         assert f"{fake_cco.url}: ok, version 2026.12.1, up 1h 02m" in text
 
@@ -230,16 +230,17 @@ async def test_completing_among_quoted_and_plain_names(
     assert "Too many arguments" not in text
 
 
-async def test_export_without_a_path_writes_to_the_data_directory(
+async def test_export_without_a_path_lands_next_to_the_database(
     make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Not into the working directory, which is usually the user's repository."""
+    """Not into the working directory (usually the user's repository), nor the user data directory when the
+    database is elsewhere (QA: with --db X the file went to the data dir and nothing said so)."""
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     repository = tmp_path / "repository"
     repository.mkdir()
     monkeypatch.chdir(repository)
-    expected = export_dir() / "cco-export-20261120-153000.csv"
-    assert expected.is_relative_to(tmp_path / "data")
+    expected = seeded_db.parent / "exports" / "cco-export-20261120-153000.csv"
+    assert export_dir(seeded_db) == expected.parent
     app = make_app(seeded_db, fake_cco.url)
     async with app.run_test(size=(200, 40)) as pilot:
         await pilot.press("3")
@@ -248,6 +249,7 @@ async def test_export_without_a_path_writes_to_the_data_directory(
     assert unwrapped(f"Exported {len(history())} requests to {expected}") in unwrapped(text)
     assert expected.is_file()
     assert list(repository.iterdir()) == []
+    assert not (tmp_path / "data").exists()
 
 
 async def test_export_into_a_missing_folder_says_so_and_creates_nothing(
@@ -295,3 +297,56 @@ async def test_routes_are_readable_at_80_columns(
         assert f"{route['pattern']} {route['provider']} → {route['endpoint']}" in text
     assert "model (same) · fallbacks ollama/qwen2.5-coder:32b, gpt-4o-mini" in text
     assert "model \\1 · no fallbacks" in text
+
+
+async def test_stats_refuses_options_and_unknown_projects(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer
+) -> None:
+    """QA: `stats --json` was read as a project named --json, and `stats nosuch` printed zeros."""
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await pilot.press("3")
+        await run_command(pilot, "stats --json")
+        options = output_text(app)
+        await run_command(pilot, "clear")
+        await run_command(pilot, "stats nosuch")
+        unknown = output_text(app)
+        await run_command(pilot, "clear")
+        await run_command(pilot, "stats webap")
+        close = output_text(app)
+        await run_command(pilot, "clear")
+        await run_command(pilot, "stats webapp")
+        known = output_text(app)
+    assert "'--json' is not a project" in options and "Project --json" not in options
+    assert "Unknown project 'nosuch'" in unknown and "requests 0" not in unknown
+    assert "Did you mean 'webapp'?" in close
+    assert "Project webapp requests" in known
+
+
+async def test_log_lines_show_in_the_terminal_without_asking(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer, log_handler: MemoryLogHandler
+) -> None:
+    """The README says logs go to the Terminal tab: they did only after `logs`."""
+    logger = logging.getLogger("cco.tui-test")
+    app = make_app(seeded_db, fake_cco.url, log_handler=log_handler)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        logger.warning("no price for model 'x'")
+        await pilot.press("3")
+        await settle(pilot)
+        assert "WARNING cco.tui-test: no price for model 'x'" in output_text(app)
+
+
+async def test_pricing_headers_are_readable_at_80_columns(
+    make_app: AppFactory, seeded_db: Path, fake_cco: ThreadedServer
+) -> None:
+    """QA: a long model id squeezed the headers to `inp… out… cac…`."""
+    app = make_app(seeded_db, fake_cco.url)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await run_command(pilot, "pricing claude-sonnet-4-5-20250929")
+        shown = screen_text(app)
+    header = next(line for line in shown.splitlines() if " model " in line)
+    for name in ("input", "output", "cache write", "cache read"):
+        assert f" {name} " in header + " ", shown
+    assert "…" not in shown

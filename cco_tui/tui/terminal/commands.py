@@ -24,7 +24,7 @@ from cco_tui.store.access_keys import list_keys
 from cco_tui.store.export import EXPORT_FORMATS, ExportFormat
 from cco_tui.tui import data, formatting
 from cco_tui.tui.context import AppContext
-from cco_tui.tui.exporting import ExportError, default_export_path, write_export
+from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
 from cco_tui.tui.proxy_client import ProxyClient, ProxyUnreachable
 from cco_tui.tui.terminal import governance, output
 from cco_tui.tui.view_models import PROJECT_COLUMNS
@@ -47,7 +47,7 @@ class CommandHost(Protocol):
 
     def write(self, output: RenderableType) -> None: ...
 
-    async def confirm(self, question: str) -> bool: ...
+    async def clear_cache(self) -> tuple[bool, str]: ...
 
     async def in_thread(self, call: Callable[[], T]) -> T: ...
 
@@ -210,9 +210,25 @@ async def do_help(host: CommandHost, args: list[str]) -> None:
 async def do_stats(host: CommandHost, args: list[str]) -> None:
     project = (args[0] if args else host.context.project) or None
     scope = None if project == "all" else project
+    if args and scope is not None:
+        await _known_project(host, scope)
     totals = await host.in_thread(lambda: data.load_totals(scope))
     title = "All projects" if scope is None else f"Project {scope}"
-    host.write(key_value_table(title, output.totals_lines(totals)))
+    host.write(key_value_table(title, formatting.totals_lines(totals)))
+
+
+async def _known_project(host: CommandHost, name: str) -> None:
+    """A named project must exist: `stats nosuch` printed zeros, `stats --json` read a project named --json."""
+    if name.startswith("-"):
+        raise CommandError(
+            f"'{name}' is not a project. Usage: stats [PROJECT|all] (options such as --json are "
+            "for `cco stats` in a shell)"
+        )
+    names = await host.in_thread(data.project_names)
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f" Did you mean '{close[0]}'?" if close else " 'projects' lists them."
+        raise CommandError(f"Unknown project '{name}'.{hint}")
 
 
 async def do_cache(host: CommandHost, args: list[str]) -> None:
@@ -226,21 +242,19 @@ async def do_cache(host: CommandHost, args: list[str]) -> None:
 
 
 async def _cache_clear(host: CommandHost) -> None:
-    if not await host.confirm("Clear the response cache? Cached answers will be fetched again."):
-        host.write(Text("Cache left as it was.", style="dim"))
-        return
-    cleared = await host.proxy.cache_clear()
-    host.write(Text(f"Cache cleared: {cleared} entries removed.", style="green"))
+    cleared, message = await host.clear_cache()
+    host.write(Text(message, style="green" if cleared else "dim"))
 
 
 async def do_export(host: CommandHost, args: list[str]) -> None:
     fmt = _export_format(args[0] if args else "")
-    path = Path(args[1]).expanduser().absolute() if len(args) > 1 else default_export_path(fmt, host.now())
+    db_path = host.context.db_path
+    path = Path(args[1]) if len(args) > 1 else default_export_path(fmt, host.now(), db_path)
     try:
-        written = await host.in_thread(lambda: write_export(path, fmt))
+        message = await host.in_thread(lambda: export_requests(path, db_path, fmt))
     except ExportError as exc:
         raise CommandError(str(exc)) from None
-    host.write(Text(formatting.printable(f"Exported {written} requests to {path}"), style="green"))
+    host.write(Text(formatting.printable(message), style="green"))
 
 
 def _export_format(word: str) -> ExportFormat:
@@ -295,7 +309,11 @@ async def do_pricing(host: CommandHost, args: list[str]) -> None:
     if not rows:
         raise CommandError(f"No price for '{args[0]}': its requests are recorded as unpriced.")
     table = data_table("model", "input", "output", "cache write", "cache read", title="USD per million tokens")
-    add_rows(table, rows)
+    # Prices keep their headers whole: a long model id squeezed them to `inp… out… cac…` at 80 columns.
+    for column in table.columns[1:]:
+        column.no_wrap, column.min_width = True, len(str(column.header))
+    for name, *prices in rows:  # the name may be two lines: the id asked for, then the price it gets
+        table.add_row(Text(formatting.printable(name, lines=True)), *(Text(price) for price in prices))
     host.write(table)
 
 

@@ -6,31 +6,8 @@ from collections.abc import Sequence
 
 from cco_tui.config.routes import Route
 from cco_tui.costs.pricing import PricingTable, Rates
-from cco_tui.store.queries import Totals
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.proxy_client import CacheStats
-
-
-def totals_lines(t: Totals) -> list[tuple[str, str]]:
-    saved, cache, local, prompt = fmt.usd_parts(
-        t.saved_usd, t.saved_cache_usd, t.saved_local_usd, t.saved_prompt_cache_usd
-    )
-    return [
-        ("requests", f"{t.requests:,} ({t.errors:,} errors, {fmt.percent(t.error_rate)})"),
-        ("cost", fmt.cost(t.cost_usd, t.unpriced_requests)),
-        ("saved", f"{saved} (cache {cache}, local {local}, prompt cache {prompt})"),
-        (
-            "tokens",
-            f"in {t.input_tokens:,} · out {t.output_tokens:,} · cache write "
-            f"{t.cache_write_tokens:,} · cache read {t.cache_read_tokens:,}",
-        ),
-        ("cache hit rate", fmt.percent(t.cache_hit_rate) if t.cache_lookups else "cache not used"),
-        (
-            "latency",
-            f"avg {fmt.millis(t.latency_avg_ms)} · p50 {fmt.millis(t.latency_p50_ms)} · "
-            f"p95 {fmt.millis(t.latency_p95_ms)}",
-        ),
-    ]
 
 
 def cache_lines(stats: CacheStats) -> list[tuple[str, str]]:
@@ -44,20 +21,22 @@ def cache_lines(stats: CacheStats) -> list[tuple[str, str]]:
 
 
 def route_rows(routes: Sequence[Route]) -> list[tuple[str, str, str, str]]:
-    """(pattern, provider, endpoint, what else applies) per route."""
-    return [(r.pattern, r.provider, r.endpoint, _route_details(r)) for r in routes]
+    """(pattern, provider, endpoint, what else applies) per route; a redirect has no provider of its own."""
+    return [(r.pattern, r.provider or "→ route", r.endpoint or "-", _route_details(r)) for r in routes]
 
 
 def _route_details(route: Route) -> str:
     fallbacks = f"fallbacks {', '.join(route.fallbacks)}" if route.fallbacks else "no fallbacks"
-    return f"model {route.model or '(same)'} · {fallbacks}"
+    when = f"{route.label}: when {route.when.reason} · " if route.when is not None else ""
+    return f"{when}model {route.model or '(same)'} · {fallbacks}"
 
 
 def pricing_rows(pricing: PricingTable, model: str | None) -> list[tuple[str, str, str, str, str]]:
     if model is None:
         return [_price_row(name, price.rates) for name, price in sorted(pricing.prices.items())]
     found = pricing.lookup(model)
-    return [] if found is None else [_price_row(f"{model} → {found.model}", found.rates)]
+    # The price's own name on a second line: on one line with the id asked for it took half the width.
+    return [] if found is None else [_price_row(f"{model}\n→ {found.model}", found.rates)]
 
 
 def _price_row(name: str, rates: Rates) -> tuple[str, str, str, str, str]:

@@ -104,7 +104,7 @@ async def test_sub_cent_savings_add_up_on_cards_and_in_the_terminal(
         assert line_with(text, "$0.0380"), text
         assert line_with(text, "cache $0.0140")
         assert line_with(text, "local $0.0240")
-    assert "saved $0.0380 (cache $0.0140, local $0.0240, prompt cache $0.00)" in terminal
+    assert "saved $0.0380 (cache $0.0140, local $0.0240, prompt cache $0.00, routing $0.00)" in terminal
 
 
 @pytest.mark.parametrize("size", [(80, 60), (120, 40)])

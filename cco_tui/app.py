@@ -30,11 +30,13 @@ from cco_tui.screens.dialogs.help import HelpScreen
 from cco_tui.screens.machine_wide import MachineWidePane
 from cco_tui.screens.terminal import TerminalPane
 from cco_tui.store.connect import open_database
+from cco_tui.store.reprice import UnpricedModel
 from cco_tui.tui import data
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.context import AppContext
 from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
 from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
+from cco_tui.tui.unpriced import Announced, load_unpriced, notice
 from cco_tui.tui.view_models import CurrentView, MachineView
 
 T = TypeVar("T")
@@ -84,6 +86,13 @@ class CcoApp(App[None]):
             super().__init__()
             self.view = view
 
+    class UnpricedFound(Message):
+        """Models recorded without a price (the notice names the ones not announced yet)."""
+
+        def __init__(self, models: list[UnpricedModel]) -> None:
+            super().__init__()
+            self.models = models
+
     class ProjectsNamed(Message):
         """Project names for the Terminal's completion."""
 
@@ -105,6 +114,7 @@ class CcoApp(App[None]):
         self._last_error = ""
         self._shown_tab = "current"
         self._budget_alerts: Callable[[], None] = lambda: None
+        self._unpriced = Announced()
 
     # --- layout ---------------------------------------------------------------------------------------
 
@@ -190,6 +200,7 @@ class CcoApp(App[None]):
         view = data.load_current(self.context.project, self.now(), self.started_at, self.cost_range)
         if not get_current_worker().is_cancelled:  # a newer load replaced this one
             self.post_message(self.CurrentLoaded(view))
+            self.post_message(self.UnpricedFound(load_unpriced()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="machine")
     def load_machine(self) -> None:
@@ -228,6 +239,12 @@ class CcoApp(App[None]):
         for pane in self.query(MachineWidePane):
             pane.show(message.view)
             self.views_shown += 1
+
+    @on(UnpricedFound)
+    def _announce_unpriced(self, message: UnpricedFound) -> None:
+        fresh = self._unpriced.new(message.models)
+        if fresh:
+            self.notify(notice(fresh), title="Unpriced models", severity="warning", timeout=30, markup=False)
 
     @on(ProjectsNamed)
     def _complete_projects(self, message: ProjectsNamed) -> None:

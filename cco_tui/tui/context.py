@@ -21,3 +21,4 @@ class AppContext:
     viewer_mode: bool  # another cco already serves the port; we only show its database
     refresh_seconds: float = 5.0
     verify: ssl.SSLContext | bool = True  # how the dashboard checks an HTTPS cco's certificate
+    api_token: str | None = None  # what the dashboard sends to /api/* when the server wants tokens

@@ -51,9 +51,13 @@ class ProxyClient:
         base_url: str,
         transport: httpx.AsyncBaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
+        token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=TIMEOUT, transport=transport, verify=verify)
+        headers = {"x-api-key": token} if token else None
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, timeout=TIMEOUT, transport=transport, verify=verify, headers=headers
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

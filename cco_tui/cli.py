@@ -176,9 +176,10 @@ def main(argv: list[str] | None = None) -> int:
         args.port = args.port if args.port is not None else from_environment("CCO_PORT", port_number, 8000)
         args.log_level = args.log_level or from_environment("CCO_LOG_LEVEL", log_level, "info")
         config = load_config(args.config)
-        refuse_remote_bind(args.host, args.allow_remote, config)
+        refuse_remote_bind(args.host, args.allow_remote)
         args.tls = tls_files(args, config)
         refuse_plain_remote(args.host, args.tls, args.behind_tls_proxy or config.settings.behind_tls_proxy)
+        refuse_open_remote(args.host, config)
     except ConfigError as error:
         print(f"cco: {error}", file=sys.stderr)
         return EXIT_CONFIG
@@ -206,13 +207,14 @@ def refuse_plain_remote(host: str, tls: TlsFiles | None, behind_tls_proxy: bool)
         )
 
 
-def refuse_remote_bind(host: str, allowed: bool, config: Config) -> None:
-    """Off loopback, anyone who can reach the port could spend cco's key: only cco access tokens may."""
-    if is_loopback_address(host):
-        return
-    if not allowed:
+def refuse_remote_bind(host: str, allowed: bool) -> None:
+    if not allowed and not is_loopback_address(host):
         raise ConfigError("command line", "--host", f"{host} is not a loopback address; pass --allow-remote to bind it")
-    if config.settings.auth != "tokens":
+
+
+def refuse_open_remote(host: str, config: Config) -> None:
+    """Off loopback, anyone who can reach the port could spend cco's key: only cco access tokens may."""
+    if not is_loopback_address(host) and config.settings.auth != "tokens":
         raise ConfigError(
             str(config.sources["settings.json"]),
             "auth",

@@ -105,7 +105,7 @@ class CcoApp(App[None]):
         self.context = context
         self.clock: Clock = clock or time.time
         self.started_at = self.clock()
-        self.proxy = proxy or ProxyClient(context.base_url, verify=context.verify)
+        self.proxy = proxy or ProxyClient(context.base_url, verify=context.verify, token=context.api_token)
         self.cost_range: data.CostRange = "today"
         self.server_status = "checking the server…"
         self.views_shown = 0  # refreshes applied to the screen, for tests and the benchmark

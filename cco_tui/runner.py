@@ -149,14 +149,15 @@ async def run_tui(config: Config, options: RunOptions, sock: socket.socket | Non
     if server is not None:
         server.start()
     try:
-        await run_app(app_context(config, options, viewer))
+        token = None if server is None else server.app.extensions["cco"].dashboard_token
+        await run_app(app_context(config, options, viewer, token))
     finally:
         if server is not None:
             await server.stop()
     return 0
 
 
-def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext:
+def app_context(config: Config, options: RunOptions, viewer: bool, api_token: str | None = None) -> AppContext:
     return AppContext(
         base_url=base_url(options),
         verify=client_verify(options),
@@ -168,6 +169,7 @@ def app_context(config: Config, options: RunOptions, viewer: bool) -> AppContext
         viewer_mode=viewer,
         refresh_seconds=config.settings.refresh_seconds,
         web_url=None if options.web is None else options.web.url,
+        api_token=api_token,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Coroutine, MutableMapping
 from dataclasses import dataclass, field
@@ -96,6 +97,8 @@ class ServerState:
     started_at: float = field(default_factory=time.monotonic)
     writer: RecordWriter = field(init=False)
     keyring: KeyRing = field(init=False)
+    # With "auth": "tokens", this process's own dashboard reaches /api/* with this (memory only, never shown).
+    dashboard_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     governor: Governor = field(init=False)
     sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts

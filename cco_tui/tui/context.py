@@ -23,3 +23,4 @@ class AppContext:
     refresh_seconds: float = 5.0
     verify: ssl.SSLContext | bool = True  # how the dashboard checks an HTTPS cco's certificate
     web_url: str | None = None  # `cco --web`: where the same dashboard is served to browsers
+    api_token: str | None = None  # what the dashboard sends to /api/* when the server wants tokens

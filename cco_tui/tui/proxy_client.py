@@ -52,9 +52,13 @@ class ProxyClient:
         transport: httpx.AsyncBaseTransport | None = None,
         verify: ssl.SSLContext | bool = True,
         timeout: httpx.Timeout = TIMEOUT,
+        token: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._client = httpx.AsyncClient(base_url=self.base_url, timeout=timeout, transport=transport, verify=verify)
+        headers = {"x-api-key": token} if token else None
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url, timeout=timeout, transport=transport, verify=verify, headers=headers
+        )
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -16,6 +16,7 @@ from cco_tui.governance.rules import RuleBook, Subject
 from cco_tui.server.app import create_app
 from cco_tui.store.access_keys import create_key
 from cco_tui.store.connect import open_database
+from cco_tui.tui.proxy_client import ProxyClient
 from tests.conftest import write_config
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.serve import ThreadedServer, running
@@ -76,3 +77,25 @@ async def test_budget_warning_becomes_a_notification(make_app: AppFactory, seede
     finally:
         logger.removeHandler(handler)
     assert any("team-daily" in message and "80%" in message for message in messages), messages
+
+
+async def test_dashboard_reaches_the_api_of_a_token_server_with_its_own_secret(
+    make_app: AppFactory, tmp_path: Path, fake_upstream: tuple[FakeAnthropic, ThreadedServer]
+) -> None:
+    settings = {**SETTINGS, "auth": "tokens"}
+    config = load_config(str(write_config(tmp_path / "config", fake_upstream[1].url, settings)))
+    cco_app = create_app(config, tmp_path / "live.db")
+    secret = cco_app.extensions["cco"].dashboard_token
+    with running(cco_app) as server:
+        outsider = make_app(tmp_path / "live.db", server.url)
+        async with outsider.run_test(size=(160, 50)) as pilot:
+            await pilot.press("3")
+            await run_command(pilot, "limits")
+            refused = output_text(outsider)
+        own = make_app(tmp_path / "live.db", server.url, proxy=ProxyClient(server.url, token=secret))
+        async with own.run_test(size=(160, 50)) as pilot:
+            await pilot.press("3")
+            await run_command(pilot, "limits")
+            shown = output_text(own)
+    assert "HTTP 401" in refused
+    assert "team-rpm" in shown and "HTTP 401" not in shown

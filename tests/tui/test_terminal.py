@@ -172,7 +172,7 @@ async def test_output_shows_when_the_tab_is_first_opened_after_scrolling(
 ) -> None:
     """QA: 2, End, 3, `help` ⏎ showed nothing (not even the welcome line) until the window was resized."""
     app = make_app(seeded_db, fake_cco.url)
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(80, 30)) as pilot:  # tall enough for the welcome line above the whole help
         await settle(pilot)
         await pilot.press("2")
         await settle(pilot)

@@ -12,9 +12,12 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from cco_tui.store import queries
+from cco_tui.store.blocks import CurrentBlock
+from cco_tui.store.meters import MeterSnapshot, latest_meters
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
 from cco_tui.store.route_stats import RouteGroup, by_route
 from cco_tui.tui import formatting as fmt
+from cco_tui.tui import plan
 from cco_tui.tui.view_models import Card, Chart, CurrentView, MachineView
 
 CostRange = Literal["today", "30d"]
@@ -33,6 +36,8 @@ class CurrentQueries:
     buckets: list[Bucket]
     recent: list[RecentRequest]
     burn: BurnRate
+    meters: list[MeterSnapshot] = field(default_factory=list)
+    block: CurrentBlock | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +48,7 @@ class MachineQueries:
     by_model: list[Group]
     projects: list[ProjectInfo] = field(default_factory=list)
     by_route: list[RouteGroup] = field(default_factory=list)
+    meters: list[MeterSnapshot] = field(default_factory=list)
 
 
 # --- time ---------------------------------------------------------------------------------------------
@@ -72,6 +78,7 @@ def chart_range(cost_range: CostRange, now: float) -> tuple[Filter, Literal["hou
 
 def query_current(project: str, now: float, session_start: float, cost_range: CostRange) -> CurrentQueries:
     span, size = chart_range(cost_range, now)
+    meters, block = plan.load_plan(now)
     return CurrentQueries(
         all_time=queries.totals(Filter(project, None, now)),
         today=queries.totals(Filter(project, day_start(now), now)),
@@ -79,6 +86,8 @@ def query_current(project: str, now: float, session_start: float, cost_range: Co
         buckets=queries.timeseries(Filter(project, span.since, span.until), size),
         recent=queries.recent(RECENT_LIMIT, project),
         burn=queries.burn_rate(project, now),
+        meters=meters,
+        block=block,
     )
 
 
@@ -91,6 +100,7 @@ def query_machine(now: float) -> MachineQueries:
         by_model=queries.breakdown(everything, "model"),
         projects=queries.projects(),
         by_route=by_route(Filter(None, now - ROUTES_WINDOW_S, now)),
+        meters=latest_meters(),
     )
 
 
@@ -123,6 +133,9 @@ def current_view(project: str, q: CurrentQueries, now: float, cost_range: CostRa
         tokens_chart=tokens_chart(q.buckets, hourly),
         latency_chart=latency_chart(q.buckets, hourly),
         recent=tuple(recent_row(item, now) for item in q.recent),
+        plan=tuple(plan.plan_lines(q.meters, now)),
+        block=plan.block_text(q.block, now),
+        levels=plan.levels(q.meters),
     )
 
 
@@ -281,6 +294,8 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
         routes=tuple(route_row(group) for group in q.by_route),
+        plan=tuple(plan.plan_lines(q.meters, now, limit=8)),
+        levels=plan.levels(q.meters),
     )
 
 

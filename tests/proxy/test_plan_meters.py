@@ -4,7 +4,10 @@ headers of the answers become per-credential meters at GET /api/limits and in th
 from __future__ import annotations
 
 import itertools
+import json
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -69,6 +72,11 @@ def ask(client: anthropic.Anthropic) -> None:
         stream.until_done()
 
 
+def ask_once(url: str, beta: bool = True) -> None:
+    with subscriber(url, beta) as client:
+        ask(client)
+
+
 def rows(db: Path, sql: str) -> list[sqlite3.Row]:
     with sqlite3.connect(db) as connection:
         connection.row_factory = sqlite3.Row
@@ -78,12 +86,12 @@ def rows(db: Path, sql: str) -> list[sqlite3.Row]:
 def test_oauth_request_keeps_its_token_and_beta_flag_and_is_billed_to_the_subscription(
     served: CcoProcess, fake: FakeAnthropic, tmp_path: Path
 ) -> None:
-    ask(subscriber(served.url))
+    ask_once(served.url)
     upstream = fake.last.headers
     assert upstream["authorization"] == f"Bearer {OAUTH_TOKEN}"
     assert OAUTH_BETA in upstream["anthropic-beta"].split(",")
     with pytest.raises(anthropic.AuthenticationError):  # the gate is real: without the flag, a 401
-        ask(subscriber(served.url, beta=False))
+        ask_once(served.url, beta=False)
     assert served.stop() == 0
     db = tmp_path / "meters.db"
     recorded = rows(db, "SELECT billing, status, cost_usd FROM request ORDER BY id")
@@ -93,7 +101,7 @@ def test_oauth_request_keeps_its_token_and_beta_flag_and_is_billed_to_the_subscr
 
 
 def test_unified_headers_become_the_credentials_plan_meters(served: CcoProcess, tmp_path: Path) -> None:
-    ask(subscriber(served.url))
+    ask_once(served.url)
     credentials = httpx.get(served.url + "/api/limits").json()["credentials"]
     assert len(credentials) == 1
     meter = credentials[0]
@@ -112,7 +120,7 @@ def test_unified_headers_become_the_credentials_plan_meters(served: CcoProcess, 
 
 
 def test_api_key_limits_are_a_separate_credential(served: CcoProcess, tmp_path: Path) -> None:
-    ask(subscriber(served.url))
+    ask_once(served.url)
     httpx.post(
         served.url + "/v1/messages",
         headers={"x-api-key": API_KEY},
@@ -129,13 +137,13 @@ def test_api_key_limits_are_a_separate_credential(served: CcoProcess, tmp_path: 
 
 
 def test_crossing_80_and_95_percent_is_logged_once_each(served: CcoProcess, plan: Plan) -> None:
-    client = subscriber(served.url)
-    ask(client)
-    plan.five_hour = 0.83
-    ask(client)
-    ask(client)  # still above 80 %: no second warning
-    plan.five_hour = 0.96
-    ask(client)
+    with subscriber(served.url) as client:
+        ask(client)
+        plan.five_hour = 0.83
+        ask(client)
+        ask(client)  # still above 80 %: no second warning
+        plan.five_hour = 0.96
+        ask(client)
     assert served.stop() == 0
     warnings = [line for line in served.log().splitlines() if "plan limit" in line]
     assert len(warnings) == 2, warnings
@@ -146,13 +154,13 @@ def test_crossing_80_and_95_percent_is_logged_once_each(served: CcoProcess, plan
 def test_meters_survive_a_restart_under_the_same_id(config_dir: Path, tmp_path: Path, plan: Plan) -> None:
     db = tmp_path / "restart.db"
     with headless_cco(config_dir, db) as cco:
-        ask(subscriber(cco.url))
+        ask_once(cco.url)
         before = httpx.get(cco.url + "/api/limits").json()["credentials"]
         assert cco.stop() == 0
     with headless_cco(config_dir, db) as cco:
         assert httpx.get(cco.url + "/api/limits").json()["credentials"] == before  # restored from the database
         plan.five_hour = 0.5
-        ask(subscriber(cco.url))
+        ask_once(cco.url)
         after = httpx.get(cco.url + "/api/limits").json()["credentials"]
         assert [c["id"] for c in after] == [before[0]["id"]]
         assert after[0]["five_hour"]["utilization"] == 50.0
@@ -160,3 +168,23 @@ def test_meters_survive_a_restart_under_the_same_id(config_dir: Path, tmp_path: 
 
 def iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, tz=UTC).isoformat(timespec="seconds")
+
+
+def test_cco_stats_shows_subscription_cost_limits_and_blocks(served: CcoProcess, tmp_path: Path) -> None:
+    ask_once(served.url)
+    assert served.stop() == 0
+    db = str(tmp_path / "meters.db")
+    text = cco_cli("stats", "--db", db)
+    assert "subscription  1 requests, $" in text and "at API prices (not billed)" in text
+    assert "limits        Plan  5h 42% · resets " in text and " · 7d 18%" in text
+    assert "5-hour blocks, all projects" in text
+    report = json.loads(cco_cli("stats", "--db", db, "--json"))
+    assert report["subscription"]["requests"] == 1 and report["subscription"]["cost_usd"] > 0
+    assert report["limits"][0]["five_hour"]["utilization"] == 42.0
+    assert report["blocks"][-1]["requests"] == 1
+
+
+def cco_cli(*args: str) -> str:
+    result = subprocess.run([sys.executable, "-m", "cco_tui", *args], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from cco_tui.store import queries
+from cco_tui.store.billing import SubscriptionTotals, subscription_totals
 from cco_tui.store.blocks import CurrentBlock
 from cco_tui.store.meters import MeterSnapshot, latest_meters
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
@@ -38,6 +39,7 @@ class CurrentQueries:
     burn: BurnRate
     meters: list[MeterSnapshot] = field(default_factory=list)
     block: CurrentBlock | None = None
+    subscription_today: SubscriptionTotals | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,7 @@ def query_current(project: str, now: float, session_start: float, cost_range: Co
         burn=queries.burn_rate(project, now),
         meters=meters,
         block=block,
+        subscription_today=subscription_totals(Filter(project, day_start(now), now)),
     )
 
 
@@ -141,7 +144,7 @@ def current_view(project: str, q: CurrentQueries, now: float, cost_range: CostRa
 
 def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     return (
-        cost_card(q.today, q.session, q.all_time),
+        cost_card(q.today, q.session, q.all_time, q.subscription_today),
         tokens_card("Tokens today", q.today),
         calls_card("API calls today", q.today, q.session),
         savings_card("Saved today", q.today, q.all_time),
@@ -150,9 +153,11 @@ def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     )
 
 
-def cost_card(today: Totals, session: Totals, all_time: Totals) -> Card:
+def cost_card(today: Totals, session: Totals, all_time: Totals, subscription: SubscriptionTotals | None = None) -> Card:
     session_lines = fmt.cost_lines("session", session.cost_usd, session.unpriced_requests)
     details = (*session_lines, *fmt.cost_lines("all time", all_time.cost_usd, all_time.unpriced_requests))
+    if subscription is not None and subscription.requests:  # priced at API rates, billed to nobody
+        details += (f"plan {fmt.cost(subscription.cost_usd, subscription.unpriced)}, not billed",)
     return Card("Cost today", total_cost(today), details)
 
 

@@ -14,6 +14,7 @@ from textual.notifications import Notify
 from textual.widgets import Static
 
 from cco_tui.app import CcoApp
+from cco_tui.widgets.metric_card import MetricCard
 from tests.fakes.anthropic_upstream import FakeAnthropic
 from tests.fakes.plan_limits import OAUTH_BETA, OAUTH_TOKEN, api_key_headers, subscription_gate, unified_headers
 from tests.fakes.serve import ThreadedServer
@@ -75,6 +76,8 @@ async def test_plan_meters_block_and_the_80_percent_warning(
         assert line(app, "plan-block").startswith(f"5h block {start}-{resets} (all projects) ")
         assert "5h limit at this rate ≈ " in line(app, "plan-block")
         assert not [note for note in notes if "plan window" in note]
+        cost = str(app.query_one("#card-cost", MetricCard).content)
+        assert "plan $" in cost and ", not billed" in cost  # subscription traffic: API-equivalent, not billed
         plan.five_hour = 0.83
         ask(real_cco.url, "second")
         await refresh_until(pilot, lambda: "5h 83%" in line(app, "plan-meters"))

@@ -20,6 +20,7 @@ from cco_tui.wire.ratelimits import Window
 
 BLOCK_S = 5 * 3600
 HOUR_S = 3600
+LOOKBACK_S = 7 * 86400  # a week of hour rows (at most 168) fixes the phase of the blocks up to now
 _HOUR_MEASURES = ("requests", "cost_usd", "unpriced", "tokens")
 
 
@@ -82,7 +83,7 @@ def current_block(now: float, plan: Window | None = None, plan_seen_at: float | 
     if plan is not None and plan.resets_at is not None and plan.resets_at > now:
         block = _summed(plan.resets_at - BLOCK_S, plan.resets_at, now)
     else:
-        recent = blocks(now - BLOCK_S, now)
+        recent = blocks(now - LOOKBACK_S, now)  # where blocks start depends on the calls before
         if not recent or recent[-1].end <= now:
             return None
         block = _summed(recent[-1].start, recent[-1].end, now)

@@ -182,6 +182,8 @@ def test_cco_stats_shows_subscription_cost_limits_and_blocks(served: CcoProcess,
     assert report["subscription"]["requests"] == 1 and report["subscription"]["cost_usd"] > 0
     assert report["limits"][0]["five_hour"]["utilization"] == 42.0
     assert report["blocks"][-1]["requests"] == 1
+    exported = json.loads(cco_cli("export", "--db", db, "--format", "json"))
+    assert [row["billing"] for row in exported] == ["subscription"]
 
 
 def cco_cli(*args: str) -> str:

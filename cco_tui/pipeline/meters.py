@@ -41,9 +41,11 @@ class MeterBook:
         self._latest: OrderedDict[str, MeterSnapshot] = OrderedDict()
         self._limit = limit
         self._on_snapshot = on_snapshot
+        self._ids: dict[bytes, str] = {}
 
     def restore(self, secret: bytes, snapshots: Iterable[MeterSnapshot]) -> None:
         self.secret = secret
+        self._ids.clear()
         for snapshot in sorted(snapshots, key=lambda s: s.updated_at):
             self._keep(snapshot)
 
@@ -58,13 +60,23 @@ class MeterBook:
         if limits is None:
             return None
         credential = presented_credential(request_headers) or (os.environ.get(key_env) if key_env else None)
-        snapshot = MeterSnapshot(credential_id(self.secret, credential), limits, time.time())
+        snapshot = MeterSnapshot(self._id_of(credential), limits, time.time())
         previous = self._latest.get(snapshot.credential)
         self._keep(snapshot)
         warn_crossings(snapshot, previous.limits if previous else None)
         if self._on_snapshot is not None:
             self._on_snapshot(snapshot)
         return snapshot
+
+    def _id_of(self, credential: str | None) -> str:
+        """The HMAC once per credential (a few keys, thousands of requests); the cache holds only ids."""
+        key = hashlib.sha256(credential.encode("utf-8", "replace")).digest() if credential else b""
+        known = self._ids.get(key)
+        if known is None:
+            known = self._ids[key] = credential_id(self.secret, credential)
+            if len(self._ids) > self._limit:
+                self._ids.pop(next(iter(self._ids)))
+        return known
 
     def _keep(self, snapshot: MeterSnapshot) -> None:
         self._latest[snapshot.credential] = snapshot

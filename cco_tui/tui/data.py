@@ -12,9 +12,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from cco_tui.store import queries
-from cco_tui.store.billing import SubscriptionTotals, subscription_totals
-from cco_tui.store.blocks import CurrentBlock
-from cco_tui.store.meters import MeterSnapshot, latest_meters
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
 from cco_tui.store.route_stats import RouteGroup, by_route
 from cco_tui.tui import formatting as fmt
@@ -37,9 +34,7 @@ class CurrentQueries:
     buckets: list[Bucket]
     recent: list[RecentRequest]
     burn: BurnRate
-    meters: list[MeterSnapshot] = field(default_factory=list)
-    block: CurrentBlock | None = None
-    subscription_today: SubscriptionTotals | None = None
+    plan: plan.PlanData = field(default_factory=plan.PlanData)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +45,7 @@ class MachineQueries:
     by_model: list[Group]
     projects: list[ProjectInfo] = field(default_factory=list)
     by_route: list[RouteGroup] = field(default_factory=list)
-    meters: list[MeterSnapshot] = field(default_factory=list)
+    plan: plan.PlanData = field(default_factory=plan.PlanData)
 
 
 # --- time ---------------------------------------------------------------------------------------------
@@ -80,7 +75,6 @@ def chart_range(cost_range: CostRange, now: float) -> tuple[Filter, Literal["hou
 
 def query_current(project: str, now: float, session_start: float, cost_range: CostRange) -> CurrentQueries:
     span, size = chart_range(cost_range, now)
-    meters, block = plan.load_plan(now)
     return CurrentQueries(
         all_time=queries.totals(Filter(project, None, now)),
         today=queries.totals(Filter(project, day_start(now), now)),
@@ -88,9 +82,7 @@ def query_current(project: str, now: float, session_start: float, cost_range: Co
         buckets=queries.timeseries(Filter(project, span.since, span.until), size),
         recent=queries.recent(RECENT_LIMIT, project),
         burn=queries.burn_rate(project, now),
-        meters=meters,
-        block=block,
-        subscription_today=subscription_totals(Filter(project, day_start(now), now)),
+        plan=plan.load_plan(project, day_start(now), now),
     )
 
 
@@ -103,7 +95,7 @@ def query_machine(now: float) -> MachineQueries:
         by_model=queries.breakdown(everything, "model"),
         projects=queries.projects(),
         by_route=by_route(Filter(None, now - ROUTES_WINDOW_S, now)),
-        meters=latest_meters(),
+        plan=plan.PlanData(plan.latest_meters()),
     )
 
 
@@ -136,15 +128,15 @@ def current_view(project: str, q: CurrentQueries, now: float, cost_range: CostRa
         tokens_chart=tokens_chart(q.buckets, hourly),
         latency_chart=latency_chart(q.buckets, hourly),
         recent=tuple(recent_row(item, now) for item in q.recent),
-        plan=tuple(plan.plan_lines(q.meters, now)),
-        block=plan.block_text(q.block, now),
-        levels=plan.levels(q.meters),
+        plan=tuple(plan.plan_lines(q.plan.meters, now)),
+        block=plan.block_text(q.plan.block, now),
+        levels=plan.levels(q.plan.meters),
     )
 
 
 def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     return (
-        cost_card(q.today, q.session, q.all_time, q.subscription_today),
+        cost_card(q.today, q.session, q.all_time, q.plan.subscription),
         tokens_card("Tokens today", q.today),
         calls_card("API calls today", q.today, q.session),
         savings_card("Saved today", q.today, q.all_time),
@@ -153,11 +145,10 @@ def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     )
 
 
-def cost_card(today: Totals, session: Totals, all_time: Totals, subscription: SubscriptionTotals | None = None) -> Card:
+def cost_card(today: Totals, session: Totals, all_time: Totals, subscription: plan.Subscription = None) -> Card:
     session_lines = fmt.cost_lines("session", session.cost_usd, session.unpriced_requests)
     details = (*session_lines, *fmt.cost_lines("all time", all_time.cost_usd, all_time.unpriced_requests))
-    if subscription is not None and subscription.requests:  # priced at API rates, billed to nobody
-        details += (f"plan {fmt.cost(subscription.cost_usd, subscription.unpriced)}, not billed",)
+    details += plan.subscription_detail(subscription)
     return Card("Cost today", total_cost(today), details)
 
 
@@ -299,8 +290,8 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
         routes=tuple(route_row(group) for group in q.by_route),
-        plan=tuple(plan.plan_lines(q.meters, now, limit=8)),
-        levels=plan.levels(q.meters),
+        plan=tuple(plan.plan_lines(q.plan.meters, now, limit=8)),
+        levels=plan.levels(q.plan.meters),
     )
 
 

@@ -7,8 +7,11 @@ No UI imports: plain strings for the screens, the CLI and the notifications.
 from __future__ import annotations
 
 from collections.abc import Iterable, MutableMapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from cco_tui.store.aggregate import Filter
+from cco_tui.store.billing import SubscriptionTotals, subscription_totals
 from cco_tui.store.blocks import CurrentBlock, current_block
 from cco_tui.store.meters import MeterSnapshot, latest_meters
 from cco_tui.tui import formatting as fmt
@@ -17,6 +20,7 @@ from cco_tui.wire.ratelimits import Allowance, RateLimits
 WARN_AT = (0.80, 0.95)
 WINDOW_LABELS = (("five_hour", "5h"), ("seven_day", "7d"))
 ALLOWANCE_LABELS = (("requests", "requests"), ("tokens", "tokens"), ("input_tokens", "in"), ("output_tokens", "out"))
+__all__ = ["PlanData", "latest_meters", "load_plan"]  # latest_meters: for the Machine-Wide tab
 Level = tuple[str, str, float]  # (credential, window label, utilization as a fraction)
 
 
@@ -83,12 +87,33 @@ def plan_window(snapshots: Iterable[MeterSnapshot]) -> MeterSnapshot | None:
     return max((s for s in snapshots if "five_hour" in s.limits.windows), key=lambda s: s.updated_at, default=None)
 
 
-def load_plan(now: float) -> tuple[list[MeterSnapshot], CurrentBlock | None]:
-    """Blocking: the stored meters, and the current 5-hour block (the plan's own window when known)."""
+Subscription = SubscriptionTotals | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanData:
+    """What the Current Project tab reads for the plan: meters, the current block, today's subscription cost."""
+
+    meters: list[MeterSnapshot] = field(default_factory=list)
+    block: CurrentBlock | None = None
+    subscription: Subscription = None
+
+
+def load_plan(project: str, since: float, now: float) -> PlanData:
+    """Blocking: the stored meters, the current 5-hour block (the plan's own window when known) and the
+    project's subscription traffic since `since`."""
     meters = latest_meters()
     window = plan_window(meters)
     five_hour = window.limits.windows["five_hour"] if window else None
-    return meters, current_block(now, five_hour, window.updated_at if window else None)
+    block = current_block(now, five_hour, window.updated_at if window else None)
+    return PlanData(meters, block, subscription_totals(Filter(project, since, now)))
+
+
+def subscription_detail(subscription: Subscription) -> tuple[str, ...]:
+    """Subscription traffic is priced at API rates too: its share is said, since nobody is billed for it."""
+    if subscription is None or not subscription.requests:
+        return ()
+    return (f"plan {fmt.cost(subscription.cost_usd, subscription.unpriced)}, not billed",)
 
 
 def levels(snapshots: Iterable[MeterSnapshot]) -> tuple[Level, ...]:

@@ -87,14 +87,14 @@ def test_version_2_file_gets_session_sums_from_its_rows(tmp_path: Path, pricing:
     assert {session: cost for session, _, cost in sums} == pytest.approx(expected)
 
 
-def test_version_3_rows_count_as_api_billing_and_get_a_meter_table(tmp_path: Path, pricing: PricingTable) -> None:
-    path = tmp_path / "v3.db"
+def test_version_4_rows_count_as_api_billing_and_get_a_meter_table(tmp_path: Path, pricing: PricingTable) -> None:
+    path = tmp_path / "v4.db"
     old = new_database(path)
     with old.connection_context():
-        assert migrate(old, target=3) == 3
+        assert migrate(old, target=4) == 4
         records = make_records(20, 1_790_000_000.0, 86400, seed=4)
         priced = [request_row(r, costing_of(pricing, r)) for r in records]
-        RequestRow.insert_many([version_1_row(row, old) for row in priced]).execute(old)
+        insert_as_stored_then(old, priced)
     open_database(path)
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT DISTINCT billing FROM request").fetchall() == [("api",)]

@@ -7,6 +7,7 @@ process is reached over HTTP (ProxyClient), so viewer mode behaves exactly like 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import threading
 import time
@@ -31,7 +32,7 @@ from cco_tui.screens.machine_wide import MachineWidePane
 from cco_tui.screens.terminal import TerminalPane
 from cco_tui.store.connect import open_database
 from cco_tui.store.reprice import UnpricedModel
-from cco_tui.tui import data
+from cco_tui.tui import data, plan
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.context import AppContext
 from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
@@ -39,6 +40,7 @@ from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnrea
 from cco_tui.tui.unpriced import Announced, load_unpriced, notice
 from cco_tui.tui.view_models import CurrentView, MachineView
 
+log = logging.getLogger("cco.dashboard")
 T = TypeVar("T")
 Clock = Callable[[], float]
 TABS = ("current", "machine", "terminal")
@@ -115,6 +117,7 @@ class CcoApp(App[None]):
         self._shown_tab = "current"
         self._budget_alerts: Callable[[], None] = lambda: None
         self._unpriced = Announced()
+        self._plan_warned: dict[tuple[str, str], float] = {}  # (credential, window) → threshold told
 
     # --- layout ---------------------------------------------------------------------------------------
 
@@ -233,12 +236,20 @@ class CcoApp(App[None]):
         for pane in self.query(CurrentProjectPane):  # none while the app is shutting down
             pane.show(message.view, RANGE_HINTS[self.cost_range])
             self.views_shown += 1
+        self._warn_plan(message.view.levels)
 
     @on(MachineLoaded)
     def _show_machine(self, message: MachineLoaded) -> None:
         for pane in self.query(MachineWidePane):
             pane.show(message.view)
             self.views_shown += 1
+        self._warn_plan(message.view.levels)
+
+    def _warn_plan(self, levels: tuple[tuple[str, str, float], ...]) -> None:
+        """A notification (and a log line) when a plan window reaches 80 % or 95 %, once per crossing."""
+        for text in plan.new_warnings(levels, self._plan_warned):
+            log.warning("plan limit: %s", text)
+            self.tell(text, "Plan limit", "warning")
 
     @on(UnpricedFound)
     def _announce_unpriced(self, message: UnpricedFound) -> None:

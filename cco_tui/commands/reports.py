@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, NoReturn
 
 import orjson
 
+from cco_tui.commands.plan_report import plan_data, plan_json, plan_lines
 from cco_tui.store import queries, route_stats
 from cco_tui.store.connect import StoreUnavailable, open_database
 from cco_tui.store.export import EXPORT_FORMATS, encode_export, export_rows
@@ -100,13 +102,16 @@ def run_stats(args: argparse.Namespace) -> int:
         queries.breakdown(f, "project"),
     )
     by_route = route_stats.by_route(f) if args.by == "route" else None
+    now = time.time()
+    planned = plan_data(f, now)
     if args.json:
-        report = {"totals": totals, "by_model": by_model, "by_project": by_project}
+        report = {"totals": totals, "by_model": by_model, "by_project": by_project, **plan_json(planned)}
         if by_route is not None:
             report["by_route"] = by_route
         sys.stdout.buffer.write(orjson.dumps(report, option=orjson.OPT_INDENT_2) + b"\n")
     else:
-        print("\n".join([*_stats_lines(totals, by_model, by_project, f), *_route_table(by_route)]))
+        lines = [*_stats_lines(totals, by_model, by_project, f), *_route_table(by_route), *plan_lines(planned, now)]
+        print("\n".join(lines))
     return 0
 
 

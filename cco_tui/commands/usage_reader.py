@@ -129,20 +129,21 @@ class PlanMeter:
         self.resets_at = resets_at  # epoch seconds
 
 
-# The seam for plan limits (anthropic-ratelimit-unified-* headers): once the store keeps them in a `plan_limit`
-# table, the status line shows the most recently updated credential's 5-hour meter. Until then: nothing.
+# Plan limits (anthropic-ratelimit-unified-* headers) as the server keeps them (store/meters.py): one row per
+# credential, its meters as JSON with utilization in percent. The most recently updated 5-hour meter is shown.
 _PLAN_SQL = (
-    "SELECT five_hour_utilization, five_hour_resets_at FROM plan_limit"
-    " WHERE five_hour_utilization IS NOT NULL ORDER BY updated_at DESC LIMIT 1"
+    "SELECT json_extract(detail, '$.five_hour.utilization'), json_extract(detail, '$.five_hour.resets_at')"
+    " FROM credential_meter WHERE json_extract(detail, '$.five_hour.utilization') IS NOT NULL"
+    " ORDER BY updated_ts DESC LIMIT 1"
 )
 
 
 def plan_meter(db: sqlite3.Connection) -> PlanMeter | None:
-    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'plan_limit'").fetchone()
+    exists = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'credential_meter'").fetchone()
     if not exists:
         return None
     try:
         row = db.execute(_PLAN_SQL).fetchone()
     except sqlite3.OperationalError:  # a table of another shape: show no meter rather than break the line
         return None
-    return PlanMeter(float(row[0]), row[1]) if row else None
+    return PlanMeter(float(row[0]) / 100, row[1]) if row else None

@@ -11,7 +11,7 @@ from cco_tui.governance.governor import Ticket
 from cco_tui.pipeline import govern
 from cco_tui.pipeline.cache import NO_FLIGHT, CachePlan, Lead, lookup, plan_for
 from cco_tui.pipeline.forward import Forwarded, forward
-from cco_tui.pipeline.record import Served, fill_outcome, fill_timing, new_record
+from cco_tui.pipeline.record import Served, billing_for, fill_outcome, fill_timing, new_record
 from cco_tui.pipeline.relay import Observed, StreamWatcher, WatchedStream, observe_json
 from cco_tui.pipeline.route import Facts, chain_for
 from cco_tui.pipeline.shared import Shared
@@ -106,6 +106,7 @@ class Exchange:
 
     def relay(self, forwarded: Forwarded, lead: Lead) -> Outgoing:
         reply = forwarded.reply
+        self.state.meters.observe(self.incoming.headers, reply.headers, forwarded.resolved.route.api_key_env)
         headers = downstream_headers(reply.headers)
         by_primary = forwarded.resolved is self.chain[0]
         keep = self.plan.writes and by_primary and 200 <= reply.status < 300
@@ -219,6 +220,7 @@ class Exchange:
             served.status = observed.interrupted_status
         fill_outcome(record, served, observed.usage, observed.error_type)
         record.rule = self.refused_by
+        record.billing = billing_for(self.incoming, served.provider)
         fill_timing(
             record,
             self.incoming,

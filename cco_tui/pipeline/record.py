@@ -11,6 +11,7 @@ from cco_tui.costs.usage import usage_from_anthropic
 from cco_tui.pipeline.attribution import DEFAULT_PROJECT, PROJECT_HEADER, project_from_request
 from cco_tui.pipeline.intake import new_request_id
 from cco_tui.store.record import CacheStatus, RequestRecord, client_family
+from cco_tui.wire.credentials import Billing, billing_of
 from cco_tui.wire.headers import header_text, header_value
 from cco_tui.wire.types import Incoming
 
@@ -59,6 +60,12 @@ def identity(incoming: Incoming, name: bytes) -> str | None:
     value = incoming.header(name)
     cleaned = "".join(char for char in value if char.isprintable()).strip() if value else ""
     return cleaned[:MAX_IDENTITY_LENGTH] or None
+
+
+def billing_for(incoming: Incoming, provider: str) -> Billing:
+    """A subscription pays only for what goes to Anthropic with the user's own OAuth token: other providers
+    get cco's key (credentials never cross to them), and that is billed per token."""
+    return billing_of(incoming.headers) if provider == "anthropic" else "api"
 
 
 def attribute(incoming: Incoming) -> tuple[str, str | None]:

@@ -12,6 +12,7 @@ from cco_tui.cache.entry import CacheEntry
 from cco_tui.cache.store import ResponseCache
 from cco_tui.config.settings import Config
 from cco_tui.governance.governor import Governor
+from cco_tui.pipeline.meters import MeterBook
 from cco_tui.providers.http import Upstream
 from cco_tui.store.record import RequestRecord
 
@@ -31,6 +32,8 @@ class Shared(Protocol):
     @property
     def second_tier(self) -> SecondTier | None:
         """The cache shared with other replicas (Redis), behind `cache`; None without `redis_url`."""
+
+    meters: MeterBook
 
     @property
     def upstream(self) -> Upstream:

@@ -27,6 +27,8 @@ class CurrentProjectPane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label(title_text(self.project, ""), id="current-title", classes="pane-title")
+        yield Static("", id="plan-meters", classes="plan-line")
+        yield Static("", id="plan-block", classes="plan-line")
         yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
@@ -41,12 +43,20 @@ class CurrentProjectPane(VerticalScroll):
     def show(self, view: CurrentView, range_hint: str) -> None:
         self.set_class(not view.has_data, "-empty")
         self.query_one("#current-title", Label).update(title_text(view.project, range_hint))
+        show_line(self.query_one("#plan-meters", Static), "\n".join(view.plan))
+        show_line(self.query_one("#plan-block", Static), view.block)
         for key, card in zip(CARD_IDS, view.cards, strict=True):
             self.query_one(f"#card-{key}", MetricCard).show(card)
         self.query_one("#cost-chart", ChartPanel).show(view.cost_chart)
         self.query_one("#tokens-chart", ChartPanel).show(view.tokens_chart)
         self.query_one("#latency-chart", ChartPanel).show(view.latency_chart)
         self.query_one("#recent-table", RowsTable).show(view.recent)
+
+
+def show_line(widget: Static, text: str) -> None:
+    """Plan lines take no room until an upstream has sent plan or rate-limit headers."""
+    widget.display = bool(text)
+    widget.update(Content(text))  # names and numbers, never markup
 
 
 def title_text(project: str, hint: str) -> Text:

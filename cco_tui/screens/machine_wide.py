@@ -8,6 +8,7 @@ from textual.containers import Grid, VerticalScroll
 from textual.content import Content
 from textual.widgets import Label, Static
 
+from cco_tui.screens.current_project import show_line
 from cco_tui.tui.view_models import (
     MODEL_COLUMNS,
     MODEL_RIGHT,
@@ -35,6 +36,7 @@ class MachineWidePane(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         yield Label("All projects on this machine", classes="pane-title")
+        yield Static("", id="machine-plan", classes="plan-line")
         yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
@@ -52,6 +54,7 @@ class MachineWidePane(VerticalScroll):
 
     def show(self, view: MachineView) -> None:
         self.set_class(not view.has_data, "-empty")
+        show_line(self.query_one("#machine-plan", Static), "\n".join(view.plan))
         for key, card in zip(CARD_IDS, view.cards, strict=True):
             self.query_one(f"#machine-{key}", MetricCard).show(card)
         self.query_one("#project-chart", ChartPanel).show(view.project_chart)

@@ -46,7 +46,7 @@ def create_app(config: Config, db_path: DbTarget | Path | str, bind_host: str = 
     app.register_blueprint(stats_blueprint(db_path))
     app.register_blueprint(health_blueprint(state))
     app.register_blueprint(metrics_blueprint(state.metrics))
-    app.register_blueprint(limits_blueprint(state.governor))
+    app.register_blueprint(limits_blueprint(state.governor, state.meters))
     front = ProxyFront(cast("ASGIApp", app.asgi_app), state)
     app.asgi_app = front  # type: ignore[assignment,method-assign]
     return app

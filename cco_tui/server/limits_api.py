@@ -1,4 +1,5 @@
-"""GET /api/limits: the configured rate limits and budgets with their live counters, under `rules`."""
+"""GET /api/limits: the plan meters per credential under `credentials` (meters_api.py), and the configured rate
+limits and budgets with their live counters, under `rules`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,16 @@ from quart import Blueprint
 
 from cco_tui.governance.governor import Governor
 from cco_tui.governance.periods import iso, period_bounds
+from cco_tui.pipeline.meters import MeterBook
+from cco_tui.server.meters_api import credentials_snapshot
 
 
-def limits_blueprint(governor: Governor) -> Blueprint:
+def limits_blueprint(governor: Governor, meters: MeterBook) -> Blueprint:
     blueprint = Blueprint("limits", __name__)
 
     @blueprint.get("/api/limits")
     async def limits() -> dict[str, Any]:
-        return {"rules": rules_snapshot(governor)}
+        return {"credentials": credentials_snapshot(meters), "rules": rules_snapshot(governor)}
 
     return blueprint
 

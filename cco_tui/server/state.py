@@ -25,12 +25,14 @@ from cco_tui.governance.counters import Counters, LocalCounters
 from cco_tui.governance.governor import Governor
 from cco_tui.governance.rules import RuleBook, SpendFilter
 from cco_tui.pipeline.guard import AccessPolicy
+from cco_tui.pipeline.meters import MeterBook
 from cco_tui.pipeline.record import SessionProjects, rejected_record
 from cco_tui.providers.http import Upstream
 from cco_tui.server.keyring import KeyRing
 from cco_tui.server.metrics import Metrics
 from cco_tui.server.shutdown import Requests
 from cco_tui.store.access_keys import AccessKey, SpendQuery, recorded_spend
+from cco_tui.store.meters import load_meter_state
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.target import DbTarget, beside_database, db_target
 from cco_tui.store.writer import RecordWriter
@@ -100,6 +102,7 @@ class ServerState:
     # With "auth": "tokens", this process's own dashboard reaches /api/* with this (memory only, never shown).
     dashboard_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     governor: Governor = field(init=False)
+    meters: MeterBook = field(init=False)
     sessions: SessionProjects = field(default_factory=SessionProjects)
     persistent: PersistentTier | None = None  # cache.persist: a SQLite copy of the cache that survives restarts
     live_pricing: LivePricing | None = None  # pricing_source: a price map refreshed in its own thread
@@ -120,6 +123,7 @@ class ServerState:
         self.second_tier = self.sharing.tier if self.sharing else None
         self.governor = make_governor(self.config, self.sharing.counters if self.sharing else None)
         self.metrics.watch_writer(self.writer.stats)
+        self.meters = MeterBook(on_snapshot=self.writer.note_meters if self.config.settings.analytics else None)
 
     @property
     def upstream(self) -> Upstream:
@@ -130,6 +134,9 @@ class ServerState:
     async def open(self) -> None:
         if self.config.settings.analytics:
             await asyncio.to_thread(self.writer.start)  # opens and migrates the database off the loop
+            stored = await asyncio.to_thread(load_meter_state, self.db_path)
+            if stored is not None:
+                self.meters.restore(*stored)
         if self.config.settings.cache.persist:
             await asyncio.to_thread(self._open_persistent)  # before serving: nothing else touches the cache yet
         if self.config.settings.pricing_source:

@@ -41,6 +41,7 @@ EXPORT_COLUMNS: tuple[str, ...] = (
     "cache_write_1h_tokens",
     "cache_read_tokens",
     "cost_usd",
+    "billing",
     "unpriced",
     "saved_cache_usd",
     "saved_local_usd",

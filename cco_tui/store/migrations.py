@@ -227,12 +227,30 @@ def _v5_governance(db: AnyDb) -> None:
     _run_ddl(db, _V5_GOVERNANCE)
 
 
+_V6_BILLING_AND_METERS = (
+    # who pays: "api" (a key, billed per token) or "subscription" (a claude.ai plan: cost is API-equivalent)
+    "ALTER TABLE request ADD COLUMN billing TEXT NOT NULL DEFAULT 'api'",
+    "CREATE INDEX request_subscription_ts ON request (ts, project) WHERE billing = 'subscription'",
+    # the latest plan / rate-limit meters per credential (an HMAC id, never the key): store/meters.py
+    """CREATE TABLE credential_meter (
+        id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, updated_ts REAL NOT NULL, detail TEXT NOT NULL
+    )""",
+    "CREATE TABLE cco_secret (name TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)",
+)
+
+
+def _v6_billing_and_meters(db: AnyDb) -> None:
+    """The billing column (rows recorded before it count as "api": nothing told them apart) and the meters."""
+    _run_ddl(db, _V6_BILLING_AND_METERS)
+
+
 MIGRATIONS: tuple[Callable[[AnyDb], None], ...] = (
     _v1_requests,
     _v2_rollups,
     _v3_sessions,
     _v4_routing,
     _v5_governance,
+    _v6_billing_and_meters,
 )
 # Steps after which the rollups are rebuilt from the rows (once, after the last step: rebuild_rollups() writes
 # every measure the current models know, so it can only run once every column exists).

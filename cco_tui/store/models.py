@@ -66,6 +66,7 @@ class RequestRow(BaseModel):
     route = TextField(null=True)  # the route's name or index (schema v3)
     route_reason = TextField(null=True)
     saved_routing_usd = FloatField(default=0.0)
+    billing = TextField()  # "api" | "subscription" (cost_usd is then API-equivalent, not billed)
 
     class Meta:
         table_name = "request"

@@ -70,6 +70,7 @@ class RequestRecord:
     rule: str | None = None  # the rate limit or budget that refused it
     route: str | None = None  # the route that chose the served model (name, else index in model-routing.json)
     route_reason: str | None = None  # why that route: "pattern", "default", "fallback", or its `when`
+    billing: str = "api"  # "subscription": a claude.ai plan paid for it, cost is API-equivalent (wire/credentials)
 
     @property
     def usage(self) -> Usage:

@@ -48,6 +48,7 @@ _COPIED = (
     "rule",
     "route",
     "route_reason",
+    "billing",
 )
 
 

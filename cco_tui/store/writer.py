@@ -26,6 +26,7 @@ from peewee import Database, InterfaceError, OperationalError
 from cco_tui.costs.pricing import PricingTable
 from cco_tui.costs.savings import Costing
 from cco_tui.store.db import first_line, new_database
+from cco_tui.store.meters import MeterSnapshot, save_meters
 from cco_tui.store.migrations import migrate
 from cco_tui.store.record import RequestRecord
 from cco_tui.store.rollup import add_to_rollups
@@ -84,6 +85,7 @@ class RecordWriter:
         self._unpriced_models: set[str] = set()
         self._unpriced_unlogged = 0  # new unpriced names not warned about yet (rate limit)
         self._last_unpriced_log = -_UNPRICED_LOG_INTERVAL_S
+        self._meters: dict[str, MeterSnapshot] = {}  # latest per credential, saved with the next batch
 
     def start(self) -> None:
         self._thread.start()
@@ -96,6 +98,16 @@ class RecordWriter:
             self._count_drop()
             return False
         return True
+
+    def note_meters(self, snapshot: MeterSnapshot) -> None:
+        """Keep a credential's latest meters for the next commit (the request's own row follows it)."""
+        with self._counts_lock:
+            self._meters[snapshot.credential] = snapshot
+
+    def _take_meters(self) -> list[MeterSnapshot]:
+        with self._counts_lock:
+            taken, self._meters = list(self._meters.values()), {}
+        return taken
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Write everything queued, then end the thread. True when it finished within `timeout`."""
@@ -146,7 +158,7 @@ class RecordWriter:
         stopping = False
         while not stopping:
             batch, stopping = self._next_batch()
-            if batch:
+            if batch or self._meters:
                 self._write(db, batch)
 
     def _next_batch(self) -> tuple[list[RequestRecord], bool]:
@@ -170,7 +182,7 @@ class RecordWriter:
         try:
             priced = [(record, self._price(record)) for record in batch]
             rows = [request_row(record, costing) for record, costing in priced]
-            committed = self._commit_retrying(db, rows)
+            committed = self._commit_retrying(db, rows, self._take_meters())
         except Exception:
             log.exception("analytics writer: %d request records could not be saved", len(batch))
             self._add_counts(failed=len(batch))
@@ -181,12 +193,12 @@ class RecordWriter:
         self._add_counts(written=len(rows))
         self._observe(priced)
 
-    def _commit_retrying(self, db: Database, rows: list[dict[str, Any]]) -> bool:
+    def _commit_retrying(self, db: Database, rows: list[dict[str, Any]], meters: list[MeterSnapshot]) -> bool:
         """True once committed; False when stop() gave up on an unreachable database."""
         delay = RETRY_FIRST_S
         while True:
             try:
-                self._commit(db, rows)
+                self._commit(db, rows, meters)
             except _UNREACHABLE as error:
                 _disconnect(db)
                 self._note_outage(error)
@@ -197,7 +209,7 @@ class RecordWriter:
             self._note_recovery()
             return True
 
-    def _commit(self, db: Database, rows: list[dict[str, Any]]) -> None:
+    def _commit(self, db: Database, rows: list[dict[str, Any]], meters: list[MeterSnapshot]) -> None:
         if db.is_closed():
             db.connect()
         if not self._migrated:
@@ -205,6 +217,7 @@ class RecordWriter:
             self._migrated = True
         with db.atomic():
             _insert(db, rows)
+            save_meters(db, meters)
 
     def _note_outage(self, error: Exception) -> None:
         with self._counts_lock:

@@ -15,6 +15,7 @@ from cco_tui.store import queries
 from cco_tui.store.queries import Bucket, BurnRate, Filter, Group, ProjectInfo, RecentRequest, Totals
 from cco_tui.store.route_stats import RouteGroup, by_route
 from cco_tui.tui import formatting as fmt
+from cco_tui.tui import plan
 from cco_tui.tui.view_models import Card, Chart, CurrentView, MachineView
 
 CostRange = Literal["today", "30d"]
@@ -33,6 +34,7 @@ class CurrentQueries:
     buckets: list[Bucket]
     recent: list[RecentRequest]
     burn: BurnRate
+    plan: plan.PlanData = field(default_factory=plan.PlanData)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +45,7 @@ class MachineQueries:
     by_model: list[Group]
     projects: list[ProjectInfo] = field(default_factory=list)
     by_route: list[RouteGroup] = field(default_factory=list)
+    plan: plan.PlanData = field(default_factory=plan.PlanData)
 
 
 # --- time ---------------------------------------------------------------------------------------------
@@ -79,6 +82,7 @@ def query_current(project: str, now: float, session_start: float, cost_range: Co
         buckets=queries.timeseries(Filter(project, span.since, span.until), size),
         recent=queries.recent(RECENT_LIMIT, project),
         burn=queries.burn_rate(project, now),
+        plan=plan.load_plan(project, day_start(now), now),
     )
 
 
@@ -91,6 +95,7 @@ def query_machine(now: float) -> MachineQueries:
         by_model=queries.breakdown(everything, "model"),
         projects=queries.projects(),
         by_route=by_route(Filter(None, now - ROUTES_WINDOW_S, now)),
+        plan=plan.PlanData(plan.latest_meters()),
     )
 
 
@@ -123,12 +128,15 @@ def current_view(project: str, q: CurrentQueries, now: float, cost_range: CostRa
         tokens_chart=tokens_chart(q.buckets, hourly),
         latency_chart=latency_chart(q.buckets, hourly),
         recent=tuple(recent_row(item, now) for item in q.recent),
+        plan=tuple(plan.plan_lines(q.plan.meters, now)),
+        block=plan.block_text(q.plan.block, now),
+        levels=plan.levels(q.plan.meters),
     )
 
 
 def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     return (
-        cost_card(q.today, q.session, q.all_time),
+        cost_card(q.today, q.session, q.all_time, q.plan.subscription),
         tokens_card("Tokens today", q.today),
         calls_card("API calls today", q.today, q.session),
         savings_card("Saved today", q.today, q.all_time),
@@ -137,9 +145,10 @@ def current_cards(q: CurrentQueries) -> tuple[Card, ...]:
     )
 
 
-def cost_card(today: Totals, session: Totals, all_time: Totals) -> Card:
+def cost_card(today: Totals, session: Totals, all_time: Totals, subscription: plan.Subscription = None) -> Card:
     session_lines = fmt.cost_lines("session", session.cost_usd, session.unpriced_requests)
     details = (*session_lines, *fmt.cost_lines("all time", all_time.cost_usd, all_time.unpriced_requests))
+    details += plan.subscription_detail(subscription)
     return Card("Cost today", total_cost(today), details)
 
 
@@ -281,6 +290,8 @@ def machine_view(q: MachineQueries, now: float) -> MachineView:
         projects=tuple(project_rows(q.projects, now, unpriced_by_key(q.by_project))),
         models=tuple(model_row(group) for group in q.by_model),
         routes=tuple(route_row(group) for group in q.by_route),
+        plan=tuple(plan.plan_lines(q.plan.meters, now, limit=8)),
+        levels=plan.levels(q.plan.meters),
     )
 
 

@@ -91,6 +91,9 @@ class CurrentView:
     tokens_chart: Chart
     latency_chart: Chart
     recent: tuple[tuple[str, ...], ...]
+    plan: tuple[str, ...] = ()  # plan / rate-limit meter lines (tui/plan.py), none when no headers were seen
+    block: str = ""  # the current 5-hour block, its burn rate and projection
+    levels: tuple[tuple[str, str, float], ...] = ()  # plan windows' utilization, for the 80/95 % warnings
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +106,8 @@ class MachineView:
     projects: tuple[tuple[str, ...], ...]
     models: tuple[tuple[str, ...], ...]
     routes: tuple[tuple[str, ...], ...] = ()
+    plan: tuple[str, ...] = ()
+    levels: tuple[tuple[str, str, float], ...] = ()
 
 
 RECENT_COLUMNS = ("time", "model", "tokens in/out", "cost", "cache", "latency", "status")

@@ -12,6 +12,11 @@ from pathlib import Path
 
 import pytest
 
+from cco_tui.store.db import new_database
+from cco_tui.store.meters import MeterSnapshot, save_meters
+from cco_tui.store.migrations import migrate
+from cco_tui.wire.ratelimits import rate_limits
+
 CCO = str(Path(sys.executable).parent / "cco")
 HEAVY = ("textual", "quart", "hypercorn", "httpx", "httpcore", "rich", "peewee", "asyncio")
 
@@ -83,17 +88,22 @@ def test_the_database_comes_from_cco_db_when_no_flag_is_given(db: Path) -> None:
     assert done.stdout.startswith(f"session {money(cost(db, 'session_id = ?', 'sess-b'))}")
 
 
-def test_the_plan_meter_appears_once_the_store_keeps_plan_limits(db: Path) -> None:
+def plan_headers(five_hour: float, resets: float | None) -> list[tuple[bytes, bytes]]:
+    headers = [(b"anthropic-ratelimit-unified-5h-utilization", str(five_hour).encode())]
+    return headers + ([(b"anthropic-ratelimit-unified-5h-reset", str(int(resets)).encode())] if resets else [])
+
+
+def test_the_plan_meter_comes_from_the_meters_the_server_keeps(db: Path) -> None:
     resets = time.time() + 3600
-    with sqlite3.connect(db) as con:
-        con.execute(
-            "CREATE TABLE plan_limit (credential TEXT, five_hour_utilization REAL, five_hour_resets_at REAL,"
-            " updated_at REAL)"
-        )
-        con.execute("INSERT INTO plan_limit VALUES ('old', 0.10, NULL, 1)")
-        con.execute("INSERT INTO plan_limit VALUES ('new', 0.42, ?, 2)", (resets,))
+    old, new = rate_limits(plan_headers(0.10, None)), rate_limits(plan_headers(0.42, resets))
+    assert old is not None and new is not None
+    store = new_database(db)
+    with store.connection_context():
+        migrate(store)
+        with store.atomic():  # as the writer saves them (store/meters.py)
+            save_meters(store, [MeterSnapshot("old", old, 1.0), MeterSnapshot("new", new, 2.0)])
     done = statusline(claude_code_json("sess-a"), "--db", str(db))
-    assert done.stdout.rstrip().endswith(f"5h 42% resets {time.strftime('%H:%M', time.localtime(resets))}")
+    assert done.stdout.rstrip().endswith(f"5h 42% resets {time.strftime('%H:%M', time.localtime(int(resets)))}")
 
 
 @pytest.mark.parametrize(

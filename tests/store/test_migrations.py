@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ MODELS = (RequestRow, HourRollup, DayRollup, WeekRollup, DayLatency, WeekLatency
 def test_fresh_file_gets_the_current_schema_and_pragmas(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new" / "cco.db")
     with db.connection_context():
-        assert schema_version(db) == SCHEMA_VERSION == 5
+        assert schema_version(db) == SCHEMA_VERSION == 6
         assert db.journal_mode == "wal"
         assert db.synchronous == 1  # NORMAL
         assert db.foreign_keys == 1
@@ -84,6 +85,20 @@ def test_version_2_file_gets_session_sums_from_its_rows(tmp_path: Path, pricing:
     assert {session: calls for session, calls, _ in sums} == {f"s{i}": len(records[i::7]) for i in range(7)}
     expected = {f"s{i}": sum(row["cost_usd"] or 0 for row in priced[i::7]) for i in range(7)}
     assert {session: cost for session, _, cost in sums} == pytest.approx(expected)
+
+
+def test_version_5_rows_count_as_api_billing_and_get_a_meter_table(tmp_path: Path, pricing: PricingTable) -> None:
+    path = tmp_path / "v5.db"
+    old = new_database(path)
+    with old.connection_context():
+        assert migrate(old, target=5) == 5
+        records = make_records(20, 1_790_000_000.0, 86400, seed=4)
+        priced = [request_row(r, costing_of(pricing, r)) for r in records]
+        insert_as_stored_then(old, priced)
+    open_database(path)
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT DISTINCT billing FROM request").fetchall() == [("api",)]
+        assert connection.execute("SELECT COUNT(*) FROM credential_meter").fetchone() == (0,)
 
 
 def test_reopening_is_a_no_op(tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""GET /api/stats* , /api/projects, /api/requests and /api/export: the analytics store over HTTP (JSON).
+"""GET /api/stats* , /api/projects, /api/requests, /api/sessions and /api/export: the analytics store over HTTP (JSON).
 
 Queries block, so they run in threads (asyncio.to_thread); exports stream from a thread chunk by chunk.
 Bad parameters get a 400 in Anthropic's error shape.
@@ -7,6 +7,7 @@ Bad parameters get a 400 in Anthropic's error shape.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from cco_tui.server.threaded_stream import stream_from_thread
 from cco_tui.store import queries
 from cco_tui.store.connect import open_database
 from cco_tui.store.export import CONTENT_TYPES, EXPORT_FORMATS, encode_export, export_rows
+from cco_tui.store.session_list import list_sessions
 from cco_tui.store.target import DbTarget
 from cco_tui.store.timespec import parse_time
 from cco_tui.wire import content
@@ -45,6 +47,7 @@ def stats_blueprint(db_path: DbTarget | Path | str) -> Blueprint:
         ("/api/projects", projects),
         ("/api/requests", recent),
         ("/api/export", export),
+        ("/api/sessions", sessions),
     ):
         blueprint.add_url_rule(rule, view_func=view, methods=["GET"])
     return blueprint
@@ -78,6 +81,13 @@ async def recent() -> Response:
     limit = parse_limit(request.args.get("limit"))
     rows = await asyncio.to_thread(queries.recent, limit, request.args.get("project") or None)
     return json_response({"data": rows})
+
+
+async def sessions() -> Response:
+    """Claude Code sessions active in the range (default: the last 7 days), most recent first."""
+    since = parse_time_arg(request.args, "since") or time.time() - 7 * 86400
+    project, limit = request.args.get("project") or None, parse_limit(request.args.get("limit"))
+    return json_response({"data": await asyncio.to_thread(list_sessions, since, project, limit)})
 
 
 async def export() -> Response:

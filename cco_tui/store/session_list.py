@@ -1,0 +1,70 @@
+"""Claude Code sessions as the dashboard and the HTTP API list them, from the per-session sums (session_rollup).
+
+One row per session: its main project (the one with the most calls), start and last activity, calls, cost,
+unpriced calls, cache hit rate and the share of calls made by subagents. Blocking: call from a thread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from cco_tui.store.db import database, is_postgres
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    session_id: str
+    project: str
+    started: float
+    last: float
+    calls: int
+    cost_usd: float
+    unpriced: int
+    cache_hit_rate: float | None  # None: the cache was never asked
+    subagent_share: float
+
+
+_QUERY = """SELECT session_id, project, first_ts, last_ts, requests, cost_usd, unpriced, cache_hits, cache_lookups,
+    subagent_calls FROM session_rollup WHERE last_ts >= {mark} ORDER BY last_ts DESC"""
+
+
+def list_sessions(since: float, project: str | None = None, limit: int = 50) -> list[SessionRow]:
+    """Sessions active since `since`, most recent first; with `project`, those with calls in it."""
+    mark = "%s" if is_postgres(database) else "?"
+    with database.connection_context():
+        rows = database.execute_sql(_QUERY.format(mark=mark), (since,)).fetchall()
+    sessions = _merge(rows)
+    if project is not None:
+        sessions = {key: value for key, value in sessions.items() if project in value[1]}
+    return [_row(key, value[0], value[1]) for key, value in list(sessions.items())[:limit]]
+
+
+Parts = tuple[list[float], dict[str, int]]  # summed measures, calls per project
+
+
+def _merge(rows: list[tuple[Any, ...]]) -> dict[str, Parts]:
+    """A session that spans projects has one rollup row per project: add them up, keep the calls per project."""
+    merged: dict[str, Parts] = {}
+    for session, project, first, last, calls, cost, unpriced, hits, lookups, subagent in rows:
+        sums, projects = merged.setdefault(str(session), ([float("inf"), 0.0, 0, 0.0, 0, 0, 0, 0], {}))
+        sums[0], sums[1] = min(sums[0], float(first)), max(sums[1], float(last))
+        for index, value in enumerate((calls, cost, unpriced, hits, lookups, subagent), start=2):
+            sums[index] += float(value or 0)
+        projects[str(project)] = projects.get(str(project), 0) + int(calls)
+    return merged
+
+
+def _row(session: str, sums: list[float], projects: dict[str, int]) -> SessionRow:
+    started, last, calls, cost, unpriced, hits, lookups, subagent = sums
+    return SessionRow(
+        session_id=session,
+        project=max(projects, key=lambda name: projects[name]),
+        started=started,
+        last=last,
+        calls=int(calls),
+        cost_usd=cost,
+        unpriced=int(unpriced),
+        cache_hit_rate=hits / lookups if lookups else None,
+        subagent_share=subagent / calls if calls else 0.0,
+    )

@@ -37,6 +37,7 @@ from cco_tui.tui import formatting as fmt
 from cco_tui.tui.context import AppContext
 from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
 from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
+from cco_tui.tui.rule_gauges import rule_lines
 from cco_tui.tui.unpriced import Announced, load_unpriced, notice
 from cco_tui.tui.view_models import CurrentView, MachineView
 
@@ -225,7 +226,19 @@ class CcoApp(App[None]):
             self.server_status = "server unreachable"
         else:
             self.server_status = server_summary(health, stats)
+            await self._show_rules()
         self._show_server_status()
+
+    async def _show_rules(self) -> None:
+        """Budgets and limits live in the serving process: read them from its /api/limits (none: no lines)."""
+        try:
+            rules = await self.proxy.limits()
+        except ProxyUnreachable:
+            rules = {}  # an older cco, or no admin credential: the gauges stay hidden
+        for current in self.query(CurrentProjectPane):
+            current.show_rules(rule_lines(rules, self.context.project))
+        for machine in self.query(MachineWidePane):
+            machine.show_rules(rule_lines(rules))
 
     def _show_server_status(self) -> None:
         web = f" · web {self.context.web_url}" if self.context.web_url else ""

@@ -29,6 +29,7 @@ class CurrentProjectPane(VerticalScroll):
         yield Label(title_text(self.project, ""), id="current-title", classes="pane-title")
         yield Static("", id="plan-meters", classes="plan-line")
         yield Static("", id="plan-block", classes="plan-line")
+        yield Static("", id="rule-gauges", classes="plan-line")
         yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
@@ -51,6 +52,10 @@ class CurrentProjectPane(VerticalScroll):
         self.query_one("#tokens-chart", ChartPanel).show(view.tokens_chart)
         self.query_one("#latency-chart", ChartPanel).show(view.latency_chart)
         self.query_one("#recent-table", RowsTable).show(view.recent)
+
+    def show_rules(self, lines: list[str]) -> None:
+        """This project's budgets and rate limits (from the serving cco), one gauge a line."""
+        show_line(self.query_one("#rule-gauges", Static), "\n".join(lines))
 
 
 def show_line(widget: Static, text: str) -> None:

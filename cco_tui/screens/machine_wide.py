@@ -37,6 +37,7 @@ class MachineWidePane(VerticalScroll):
     def compose(self) -> ComposeResult:
         yield Label("All projects on this machine", classes="pane-title")
         yield Static("", id="machine-plan", classes="plan-line")
+        yield Static("", id="machine-rules", classes="plan-line")
         yield Static(Content(self.empty_text), classes="empty-state")  # holds the address: not markup
         with Grid(classes="cards"):
             for key in CARD_IDS:
@@ -51,6 +52,10 @@ class MachineWidePane(VerticalScroll):
         yield RowsTable(MODEL_COLUMNS, right=MODEL_RIGHT, id="models-table")
         yield Label("Savings by route, last 7 days", classes="section-title")
         yield RowsTable(ROUTE_COLUMNS, right=ROUTE_RIGHT, id="routes-table")
+
+    def show_rules(self, lines: list[str]) -> None:
+        """Every budget and rate limit with its use (from the serving cco), one gauge a line."""
+        show_line(self.query_one("#machine-rules", Static), "\n".join(lines))
 
     def show(self, view: MachineView) -> None:
         self.set_class(not view.has_data, "-empty")

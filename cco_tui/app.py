@@ -38,6 +38,7 @@ from cco_tui.tui.context import AppContext
 from cco_tui.tui.exporting import ExportError, default_export_path, export_requests
 from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
 from cco_tui.tui.rule_gauges import rule_lines
+from cco_tui.tui.sessions_view import load_sessions, session_rows
 from cco_tui.tui.unpriced import Announced, load_unpriced, notice
 from cco_tui.tui.view_models import CurrentView, MachineView
 
@@ -95,6 +96,13 @@ class CcoApp(App[None]):
         def __init__(self, models: list[UnpricedModel]) -> None:
             super().__init__()
             self.models = models
+
+    class SessionsLoaded(Message):
+        """The Current Project's sessions table rows."""
+
+        def __init__(self, rows: tuple[tuple[str, ...], ...]) -> None:
+            super().__init__()
+            self.rows = rows
 
     class ProjectsNamed(Message):
         """Project names for the Terminal's completion."""
@@ -205,6 +213,8 @@ class CcoApp(App[None]):
         if not get_current_worker().is_cancelled:  # a newer load replaced this one
             self.post_message(self.CurrentLoaded(view))
             self.post_message(self.UnpricedFound(load_unpriced()))
+            now = self.now()
+            self.post_message(self.SessionsLoaded(session_rows(load_sessions(self.context.project, now), now)))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="machine")
     def load_machine(self) -> None:
@@ -263,6 +273,11 @@ class CcoApp(App[None]):
         for text in plan.new_warnings(levels, self._plan_warned):
             log.warning("plan limit: %s", text)
             self.tell(text, "Plan limit", "warning")
+
+    @on(SessionsLoaded)
+    def _show_sessions(self, message: SessionsLoaded) -> None:
+        for pane in self.query(CurrentProjectPane):
+            pane.show_sessions(message.rows)
 
     @on(UnpricedFound)
     def _announce_unpriced(self, message: UnpricedFound) -> None:

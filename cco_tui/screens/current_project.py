@@ -9,6 +9,7 @@ from textual.content import Content
 from textual.widgets import Label, Static
 
 from cco_tui.tui.formatting import printable
+from cco_tui.tui.sessions_view import SESSION_COLUMNS, SESSION_RIGHT
 from cco_tui.tui.view_models import RECENT_COLUMNS, RECENT_RIGHT, Card, CurrentView
 from cco_tui.widgets.chart import ChartPanel
 from cco_tui.widgets.metric_card import MetricCard
@@ -40,6 +41,13 @@ class CurrentProjectPane(VerticalScroll):
             yield ChartPanel("line", id="latency-chart")
         yield Label("Recent activity", classes="section-title")
         yield RowsTable(RECENT_COLUMNS, right=RECENT_RIGHT, id="recent-table")
+        sessions = (
+            Label("Claude Code sessions, last 7 days", classes="section-title", id="sessions-title"),
+            RowsTable(SESSION_COLUMNS, right=SESSION_RIGHT, id="sessions-table"),
+        )
+        for widget in sessions:
+            widget.display = False  # until a refresh finds sessions
+            yield widget
 
     def show(self, view: CurrentView, range_hint: str) -> None:
         self.set_class(not view.has_data, "-empty")
@@ -52,6 +60,13 @@ class CurrentProjectPane(VerticalScroll):
         self.query_one("#tokens-chart", ChartPanel).show(view.tokens_chart)
         self.query_one("#latency-chart", ChartPanel).show(view.latency_chart)
         self.query_one("#recent-table", RowsTable).show(view.recent)
+
+    def show_sessions(self, rows: tuple[tuple[str, ...], ...]) -> None:
+        """The project's Claude Code sessions; no section at all for clients that send no session id."""
+        for widget_id in ("#sessions-title", "#sessions-table"):
+            self.query_one(widget_id).display = bool(rows)
+        if rows:
+            self.query_one("#sessions-table", RowsTable).show(rows)
 
     def show_rules(self, lines: list[str]) -> None:
         """This project's budgets and rate limits (from the serving cco), one gauge a line."""

@@ -28,10 +28,12 @@ from cco_tui.screens.current_project import CurrentProjectPane
 from cco_tui.screens.dialogs.confirm import ConfirmScreen
 from cco_tui.screens.dialogs.export import ExportScreen
 from cco_tui.screens.dialogs.help import HelpScreen
+from cco_tui.screens.dialogs.session_detail import SessionDetailScreen
 from cco_tui.screens.machine_wide import MachineWidePane
 from cco_tui.screens.terminal import TerminalPane
 from cco_tui.store.connect import open_database
 from cco_tui.store.reprice import UnpricedModel
+from cco_tui.store.session_list import session_detail
 from cco_tui.tui import data, plan
 from cco_tui.tui import formatting as fmt
 from cco_tui.tui.context import AppContext
@@ -100,9 +102,9 @@ class CcoApp(App[None]):
     class SessionsLoaded(Message):
         """The Current Project's sessions table rows."""
 
-        def __init__(self, rows: tuple[tuple[str, ...], ...]) -> None:
+        def __init__(self, rows: tuple[tuple[str, ...], ...], ids: tuple[str, ...]) -> None:
             super().__init__()
-            self.rows = rows
+            self.rows, self.ids = rows, ids
 
     class ProjectsNamed(Message):
         """Project names for the Terminal's completion."""
@@ -214,7 +216,9 @@ class CcoApp(App[None]):
             self.post_message(self.CurrentLoaded(view))
             self.post_message(self.UnpricedFound(load_unpriced()))
             now = self.now()
-            self.post_message(self.SessionsLoaded(session_rows(load_sessions(self.context.project, now), now)))
+            sessions = load_sessions(self.context.project, now)
+            ids = tuple(session.session_id for session in sessions)
+            self.post_message(self.SessionsLoaded(session_rows(sessions, now), ids))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="machine")
     def load_machine(self) -> None:
@@ -277,7 +281,17 @@ class CcoApp(App[None]):
     @on(SessionsLoaded)
     def _show_sessions(self, message: SessionsLoaded) -> None:
         for pane in self.query(CurrentProjectPane):
-            pane.show_sessions(message.rows)
+            pane.show_sessions(message.rows, message.ids)
+
+    @on(CurrentProjectPane.SessionChosen)
+    def _session_chosen(self, message: CurrentProjectPane.SessionChosen) -> None:
+        self.load_session_detail(message.session_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    def load_session_detail(self, session_id: str) -> None:
+        self._ensure_database()
+        parts = session_detail(session_id)
+        self.call_from_thread(self.push_screen, SessionDetailScreen(session_id, parts))
 
     @on(UnpricedFound)
     def _announce_unpriced(self, message: UnpricedFound) -> None:

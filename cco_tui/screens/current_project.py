@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Static
+from textual.message import Message
+from textual.widgets import DataTable, Label, Static
 
 from cco_tui.tui.formatting import printable
 from cco_tui.tui.sessions_view import SESSION_COLUMNS, SESSION_RIGHT
@@ -25,6 +27,7 @@ class CurrentProjectPane(VerticalScroll):
         super().__init__(id=id, classes="dashboard")
         self.project = project
         self.empty_text = empty_text
+        self.session_ids: tuple[str, ...] = ()
 
     def compose(self) -> ComposeResult:
         yield Label(title_text(self.project, ""), id="current-title", classes="pane-title")
@@ -61,12 +64,26 @@ class CurrentProjectPane(VerticalScroll):
         self.query_one("#latency-chart", ChartPanel).show(view.latency_chart)
         self.query_one("#recent-table", RowsTable).show(view.recent)
 
-    def show_sessions(self, rows: tuple[tuple[str, ...], ...]) -> None:
+    def show_sessions(self, rows: tuple[tuple[str, ...], ...], ids: tuple[str, ...]) -> None:
         """The project's Claude Code sessions; no section at all for clients that send no session id."""
+        self.session_ids = ids
         for widget_id in ("#sessions-title", "#sessions-table"):
             self.query_one(widget_id).display = bool(rows)
         if rows:
             self.query_one("#sessions-table", RowsTable).show(rows)
+
+    @on(DataTable.RowSelected, "#sessions-table")
+    def _open_session(self, event: DataTable.RowSelected) -> None:
+        """Enter on a session: its subagents and side calls."""
+        if 0 <= event.cursor_row < len(self.session_ids):
+            self.post_message(self.SessionChosen(self.session_ids[event.cursor_row]))
+
+    class SessionChosen(Message):
+        """The user asked for one session's detail."""
+
+        def __init__(self, session_id: str) -> None:
+            super().__init__()
+            self.session_id = session_id
 
     def show_rules(self, lines: list[str]) -> None:
         """This project's budgets and rate limits (from the serving cco), one gauge a line."""

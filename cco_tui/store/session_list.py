@@ -68,3 +68,42 @@ def _row(session: str, sums: list[float], projects: dict[str, int]) -> SessionRo
         cache_hit_rate=hits / lookups if lookups else None,
         subagent_share=subagent / calls if calls else 0.0,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SessionPart:
+    """One kind of call within a session: the main loop, one subagent, or a side call class."""
+
+    kind: str  # "main", "subagent <agent id>", or the request class of a side call (e.g. "background")
+    model: str
+    calls: int
+    cost_usd: float
+    unpriced: int
+
+
+_DETAIL = """SELECT agent_id, request_class, route_reason, model, COUNT(*), COALESCE(SUM(cost_usd), 0), SUM(unpriced)
+    FROM request WHERE session_id = {mark} GROUP BY agent_id, request_class, route_reason, model
+    ORDER BY MIN(ts)"""
+
+
+def session_detail(session_id: str) -> list[SessionPart]:
+    """A session's calls split into its main loop, each subagent and its side calls (by model), oldest first."""
+    mark = "%s" if is_postgres(database) else "?"
+    with database.connection_context():
+        rows = database.execute_sql(_DETAIL.format(mark=mark), (session_id,)).fetchall()
+    return [_part(*row) for row in rows]
+
+
+def _part(agent: Any, request_class: Any, reason: Any, model: Any, calls: Any, cost: Any, unpriced: Any) -> SessionPart:
+    kind = f"subagent {agent}" if agent else _side_class(request_class, reason) or "main"
+    return SessionPart(kind, str(model or "(no model)"), int(calls), float(cost), int(unpriced or 0))
+
+
+def _side_class(request_class: Any, reason: Any) -> str | None:
+    """Claude Code's own hint header when sent, else the routing classifier's verdict kept in the route reason."""
+    if request_class and request_class != "main":
+        return str(request_class)
+    for side in ("background", "compaction"):
+        if reason and side in str(reason):
+            return side
+    return None

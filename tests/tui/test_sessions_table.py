@@ -8,6 +8,7 @@ from pathlib import Path
 
 import httpx
 
+from cco_tui.screens.dialogs.session_detail import SessionDetailScreen
 from cco_tui.widgets.rows_table import RowsTable
 from tests.fakes.serve import ThreadedServer
 from tests.tui.conftest import CURRENT_PROJECT, AppFactory, message_body, settle
@@ -33,6 +34,16 @@ async def test_sessions_table_shows_each_session(make_app: AppFactory, live_db: 
         await refresh_until(pilot, lambda: table.row_count == 2)
         rows = {str(table.get_row_at(i)[1]): [str(cell) for cell in table.get_row_at(i)] for i in range(2)}
         assert table.display
+        row = next(i for i in range(2) if str(table.get_row_at(i)[1]).startswith("sess-aaaa"))
+        table.focus()
+        table.move_cursor(row=row)
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = app.screen
+        assert isinstance(detail, SessionDetailScreen) and detail.session_id == "sess-aaaa-1111"
+        parts = detail.query_one("#session-parts", RowsTable)
+        kinds = {str(parts.get_row_at(i)[0]) for i in range(parts.row_count)}
+        assert kinds == {"main", "subagent agent-1"}
     first = next(row for session, row in rows.items() if session.startswith("sess-aaaa"))
     assert first[3] == "2" and first[6] == "50%"  # two calls, one of them a subagent's
     assert first[4].startswith("$")

@@ -216,9 +216,9 @@ class CcoApp(App[None]):
             self.post_message(self.CurrentLoaded(view))
             self.post_message(self.UnpricedFound(load_unpriced()))
             now = self.now()
-            sessions = load_sessions(self.context.project, now)
+            sessions, models = load_sessions(self.context.project, now)
             ids = tuple(session.session_id for session in sessions)
-            self.post_message(self.SessionsLoaded(session_rows(sessions, now), ids))
+            self.post_message(self.SessionsLoaded(session_rows(sessions, models, now), ids))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="machine")
     def load_machine(self) -> None:

@@ -70,6 +70,21 @@ def _row(session: str, sums: list[float], projects: dict[str, int]) -> SessionRo
     )
 
 
+_MAIN_MODEL = """SELECT model FROM request WHERE session_id = {mark} AND agent_id IS NULL
+    GROUP BY model ORDER BY COUNT(*) DESC, model LIMIT 1"""
+
+
+def main_models(session_ids: list[str]) -> dict[str, str]:
+    """The model each session's main loop used most (one indexed query per session: for a screenful)."""
+    mark = "%s" if is_postgres(database) else "?"
+    found: dict[str, str] = {}
+    with database.connection_context():
+        for session in session_ids:
+            row = database.execute_sql(_MAIN_MODEL.format(mark=mark), (session,)).fetchone()
+            found[session] = str(row[0]) if row and row[0] else ""
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class SessionPart:
     """One kind of call within a session: the main loop, one subagent, or a side call class."""

@@ -45,5 +45,5 @@ async def test_sessions_table_shows_each_session(make_app: AppFactory, live_db: 
         kinds = {str(parts.get_row_at(i)[0]) for i in range(parts.row_count)}
         assert kinds == {"main", "subagent agent-1"}
     first = next(row for session, row in rows.items() if session.startswith("sess-aaaa"))
-    assert first[3] == "2" and first[6] == "50%"  # two calls, one of them a subagent's
-    assert first[4].startswith("$")
+    assert first[4] == "2" and first[7] == "50%"  # two calls, one of them a subagent's
+    assert first[5].startswith("$") and first[3].startswith("claude-")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cco_tui.config.errors import ConfigError
+from cco_tui.config.reader import JsonReader
 
 AUTH_MODES = ("passthrough", "tokens")
 PER_CHOICES = ("all", "project", "key")
@@ -41,47 +42,6 @@ class BudgetRule:
     per: str = "all"
 
 
-class _Item:
-    """One object of a list: typed fields whose errors name the file and `limits[2].rpm`."""
-
-    def __init__(self, data: Any, file: str, where: str, known: tuple[str, ...]) -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(file, where, "must be a JSON object")
-        self.data, self.file, self.where = data, file, where
-        unknown = sorted(key for key in data if key not in known and not str(key).startswith("_"))
-        if unknown:
-            raise self.fail(unknown[0], f"unknown key (known: {', '.join(known)})")
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.file, f"{self.where}.{key}", problem)
-
-    def text(self, key: str, default: str) -> str:
-        value = self.data.get(key, default)
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(key, f"must be a non-empty string, got {value!r}")
-        return value
-
-    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self.data.get(key, default)
-        if value not in allowed:
-            raise self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
-        return str(value)
-
-    def count(self, key: str) -> int | None:
-        value = self.data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.fail(key, f"must be a positive integer, got {value!r}")
-        return value
-
-    def amount(self, key: str) -> float:
-        value = self.data.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise self.fail(key, f"must be a number of USD, 0 or more, got {value!r}")
-        return float(value)
-
-
 def _items(data: Any, file: str, key: str) -> list[Any]:
     if data is None:
         return []
@@ -97,7 +57,7 @@ def parse_limits(data: Any, file: str) -> tuple[LimitRule, ...]:
 
 
 def _limit(data: Any, file: str, where: str) -> LimitRule:
-    item = _Item(data, file, where, LIMIT_KEYS)
+    item = JsonReader(data, file, f"{where}.", where).only(*LIMIT_KEYS)
     rule = LimitRule(
         name=item.text("name", where),
         model=item.text("model", "*"),
@@ -120,7 +80,7 @@ def parse_budgets(data: Any, file: str) -> tuple[BudgetRule, ...]:
 
 
 def _budget(data: Any, file: str, where: str) -> BudgetRule:
-    item = _Item(data, file, where, BUDGET_KEYS)
+    item = JsonReader(data, file, f"{where}.", where).only(*BUDGET_KEYS)
     return BudgetRule(
         name=item.text("name", where),
         usd=item.amount("usd"),

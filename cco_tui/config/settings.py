@@ -16,6 +16,7 @@ from typing import Any
 from cco_tui.config.errors import ConfigError
 from cco_tui.config.limits import AUTH_MODES, BudgetRule, LimitRule, parse_budgets, parse_limits
 from cco_tui.config.paths import shipped_config_dir, user_config_dir
+from cco_tui.config.reader import JsonReader
 from cco_tui.config.routes import Route, parse_routes
 from cco_tui.costs.pricing import PricingTable, load_pricing_layers, merge, shipped_pricing_path
 
@@ -118,70 +119,6 @@ def load_config(explicit_dir: str | None = None) -> Config:
 # --- settings.json -------------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Typed access to one JSON object, with errors that name the file and the dotted key."""
-
-    def __init__(self, data: Any, file: str, prefix: str = "") -> None:
-        if not isinstance(data, dict):
-            raise ConfigError(file, prefix or "(root)", "must be a JSON object")
-        self.data, self.file, self.prefix = data, file, prefix
-
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(self.file, self.prefix + key, problem)
-
-    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= minimum:
-            raise self.fail(key, f"must be a number greater than {minimum:g}, got {value!r}")
-        return float(value)
-
-    def integer(self, key: str, default: int) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.fail(key, f"must be a positive integer, got {value!r}")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, f"must be true or false, got {value!r}")
-        return value
-
-    def choice(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
-        value = self.data.get(key, default)
-        if value not in allowed:
-            raise self.fail(key, f"must be one of {', '.join(allowed)}, got {value!r}")
-        return str(value)
-
-    def optional_text(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is not None and (not isinstance(value, str) or not value.strip()):
-            raise self.fail(key, f"must be a URL or a file path, got {value!r}")
-        return value.strip() if value is not None else None
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-            raise self.fail(key, "must be a list of strings")
-        return tuple(value)
-
-    def optional_string(self, key: str) -> str | None:
-        value = self.data.get(key)
-        if value is not None and (not isinstance(value, str) or not value):
-            raise self.fail(key, f"must be a non-empty string, got {value!r}")
-        return value
-
-    def only(self, *known: str) -> _Reader:
-        """A typo (`max_bodybytes`) must not be silently ignored; keys starting with `_` are comments."""
-        unknown = sorted(key for key in self.data if key not in known and not str(key).startswith("_"))
-        if unknown:
-            raise self.fail(unknown[0], f"unknown key (known: {', '.join(known)})")
-        return self
-
-    def section(self, key: str) -> _Reader:
-        return _Reader(self.data.get(key, {}), self.file, f"{self.prefix}{key}.")
-
-
 _DEFAULTS = Settings()
 _CACHE_DEFAULTS = CacheSettings()
 
@@ -213,7 +150,7 @@ DOWN_MODES = ("open", "closed")
 
 
 def parse_settings(data: Any, file: str) -> Settings:
-    reader = _Reader(data, file).only(*SETTINGS_KEYS)
+    reader = JsonReader(data, file).only(*SETTINGS_KEYS)
     return Settings(
         max_body_bytes=reader.integer("max_body_bytes", _DEFAULTS.max_body_bytes),
         connect_timeout_s=reader.number("connect_timeout_s", _DEFAULTS.connect_timeout_s),
@@ -244,7 +181,7 @@ def checked_redis_url(url: str | None, fail: Callable[[str, str], ConfigError]) 
     return url
 
 
-def parse_redis_down(reader: _Reader) -> RedisDown:
+def parse_redis_down(reader: JsonReader) -> RedisDown:
     """A string for both, or {"limits": …, "budgets": …}."""
     value = reader.data.get("on_redis_down")
     if value is None:
@@ -258,7 +195,7 @@ def parse_redis_down(reader: _Reader) -> RedisDown:
     )
 
 
-def parse_cache_settings(reader: _Reader) -> CacheSettings:
+def parse_cache_settings(reader: JsonReader) -> CacheSettings:
     return CacheSettings(
         enabled=reader.boolean("enabled", _CACHE_DEFAULTS.enabled),
         max_bytes=reader.integer("max_bytes", _CACHE_DEFAULTS.max_bytes),

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import argparse
     from collections.abc import Callable
     from pathlib import Path
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     from cco_tui.config.settings import Config
     from cco_tui.config.tls import TlsFiles
@@ -174,24 +174,24 @@ def quiet_broken_pipe() -> int:
 
 def run_routes(argv: list[str]) -> int:
     """`cco routes preset …`: imported only when asked for."""
-    import argparse
-
     from cco_tui.commands.routes import add_routes_commands
 
-    parser = argparse.ArgumentParser(prog="cco")
-    add_routes_commands(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return run_subcommands(argv, add_routes_commands)
 
 
 def run_pricing(argv: list[str]) -> int:
     """`cco pricing check` / `cco reprice`: imported only when asked for."""
-    import argparse
-
     from cco_tui.commands.pricing import add_pricing_commands
 
+    return run_subcommands(argv, add_pricing_commands)
+
+
+def run_subcommands(argv: list[str], add_commands: Callable[[Any], None]) -> int:
+    """Parse `argv` with the subcommands `add_commands` registers, and run the chosen one."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="cco")
-    add_pricing_commands(parser.add_subparsers(dest="command", required=True))
+    add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -57,10 +57,7 @@ def run_check(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
-    config, pricing, db_path = prepared
-    db = _open(db_path)
-    if db is None:
-        return 1
+    config, pricing, db_path, db = prepared
     with db.connection_context():
         found = unpriced_models(db)
     if not found:
@@ -83,10 +80,7 @@ def run_reprice(args: argparse.Namespace) -> int:
     prepared = _prepare(args)
     if isinstance(prepared, int):
         return prepared
-    _, pricing, db_path = prepared
-    db = _open(db_path)
-    if db is None:
-        return 1
+    _, pricing, db_path, db = prepared
     with db.connection_context():
         done = reprice(db, pricing, args.since)
     print(f"repriced {done.rows} request{'s' * (done.rows != 1)} in {db_path}: ${done.cost_usd:.4f}")
@@ -95,16 +89,8 @@ def run_reprice(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(target: DbTarget) -> DatabaseProxy | None:
-    try:
-        return open_database(target)
-    except StoreUnavailable as error:
-        print(f"cco: {error}", file=sys.stderr)
-        return None
-
-
-def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget] | int:
-    """(config, current prices, database) or an exit code after printing why not."""
+def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget, DatabaseProxy] | int:
+    """(config, current prices, database target, the open database) or an exit code after printing why not."""
     try:
         config = load_config(args.config)
     except ConfigError as error:
@@ -118,7 +104,12 @@ def _prepare(args: argparse.Namespace) -> tuple[Config, PricingTable, DbTarget] 
     if db_path.path is not None and not db_path.path.exists():
         print(f"cco: no analytics database at {db_path} (no requests recorded yet?)", file=sys.stderr)
         return 1
-    return config, current_pricing(config, db_path), db_path
+    try:
+        db = open_database(db_path)
+    except StoreUnavailable as error:
+        print(f"cco: {error}", file=sys.stderr)
+        return 1
+    return config, current_pricing(config, db_path), db_path, db
 
 
 def current_pricing(config: Config, db_path: DbTarget) -> PricingTable:

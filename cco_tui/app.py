@@ -41,7 +41,7 @@ from cco_tui.tui.exporting import ExportError, default_export_path, export_reque
 from cco_tui.tui.proxy_client import CacheStats, Health, ProxyClient, ProxyUnreachable
 from cco_tui.tui.rule_gauges import rule_lines
 from cco_tui.tui.sessions_view import load_sessions, session_rows
-from cco_tui.tui.unpriced import Announced, load_unpriced, notice
+from cco_tui.tui.unpriced import Announced, UnpricedWatch, notice
 from cco_tui.tui.view_models import CurrentView, MachineView
 
 log = logging.getLogger("cco.dashboard")
@@ -128,6 +128,7 @@ class CcoApp(App[None]):
         self._shown_tab = "current"
         self._budget_alerts: Callable[[], None] = lambda: None
         self._unpriced = Announced()
+        self._unpriced_watch = UnpricedWatch()
         self._plan_warned: dict[tuple[str, str], float] = {}  # (credential, window) → threshold told
 
     # --- layout ---------------------------------------------------------------------------------------
@@ -214,7 +215,9 @@ class CcoApp(App[None]):
         view = data.load_current(self.context.project, self.now(), self.started_at, self.cost_range)
         if not get_current_worker().is_cancelled:  # a newer load replaced this one
             self.post_message(self.CurrentLoaded(view))
-            self.post_message(self.UnpricedFound(load_unpriced()))
+            unpriced = self._unpriced_watch.changed()
+            if unpriced is not None:
+                self.post_message(self.UnpricedFound(unpriced))
             now = self.now()
             sessions, models = load_sessions(self.context.project, now)
             ids = tuple(session.session_id for session in sessions)

@@ -9,16 +9,28 @@ from __future__ import annotations
 
 import json
 
+from cco_tui.store import queries
 from cco_tui.store.db import database
 from cco_tui.store.reprice import UnpricedModel, unpriced_models
 
 PLACEHOLDER = {"input": "USD per million input tokens", "output": "USD per million output tokens"}
 
 
-def load_unpriced() -> list[UnpricedModel]:
-    """Blocking: call from a worker thread."""
-    with database.connection_context():
-        return unpriced_models(database)
+class UnpricedWatch:
+    """Lists the unpriced models only when the number of unpriced requests changed: the count comes from the
+    rollups (cheap), the list from the raw rows (a scan), so a refresh every few seconds stays cheap."""
+
+    def __init__(self) -> None:
+        self._count = 0
+
+    def changed(self) -> list[UnpricedModel] | None:
+        """Blocking: call from a worker thread. None when nothing changed since the last call."""
+        count = queries.totals().unpriced_requests
+        if count == self._count:
+            return None
+        self._count = count
+        with database.connection_context():
+            return unpriced_models(database)
 
 
 def notice(models: list[UnpricedModel]) -> str:

@@ -39,6 +39,10 @@ async def show_tab(pilot: Pilot[None], tab: str) -> None:
     await settle(pilot)
     await pilot.press(TAB_KEYS[tab])
     await settle(pilot)
+    # Tables size their columns on the refresh after their rows arrive: on a loaded machine the picture could be
+    # taken in between, so give that refresh time to happen.
+    await pilot.pause(0.2)
+    await settle(pilot)
     if tab == "terminal":
         for line in TERMINAL_SESSION:
             app.terminal.command_input.value = line
